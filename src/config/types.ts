@@ -9,7 +9,7 @@ export type NetworkPolicyMode = '' | 'none' | 'strict' | 'standard';
 export type PodSgEnforcingMode = 'strict' | 'standard';
 export type WarmPoolMode = 'reactive' | 'interval';
 
-/** Capacity and refill of one client-side token bucket (tokens, tokens per second). */
+/** Capacity and refill of a token bucket (tokens, tokens per second; refill may be fractional). */
 export interface TokenBucketSpec {
   readonly capacity: number;
   readonly refillPerSecond: number;
@@ -102,8 +102,10 @@ export interface Config {
   /** IPAMD_GRPC_SOCKET (ours), default '/var/run/aws-node/ipamd.sock'. */
   readonly grpcSocketPath: string;
   /**
-   * EC2_API_RATE_LIMITS (ours): JSON object action → {capacity, refillPerSecond} overriding the
-   * client-side token buckets' defaults; invalid JSON → {} with a warning. Empty = defaults.
+   * EC2_API_RATE_LIMITS (ours): JSON object bucket name → {capacity, refillPerSecond} overriding
+   * the client-side token buckets' defaults (names as in src/aws/ec2-buckets.ts: an action with
+   * its own bucket, or 'NonMutating' / 'Unfiltered' / 'Mutating'); invalid JSON or an unknown
+   * bucket name → ignored with a warning. Empty = defaults.
    */
   readonly ec2RateLimits: Readonly<Record<string, TokenBucketSpec>>;
 

@@ -7,6 +7,7 @@
  * lazily from `clock.now()`, never from wall-clock timers, so a ManualClock gives a fully
  * deterministic region (used by `vpc-ipamd plan`). Response latency is spent through `sleep`.
  */
+import type { TokenBucketSpec as BucketSpec } from '../config/types.ts';
 import type { Clock } from '../ipam/clock.ts';
 
 /** Named latency profiles: 'none' (0 ms everywhere), 'fast' (a few ms), 'realistic' (EC2-like). */
@@ -31,10 +32,7 @@ export interface LatencyModel {
   readonly detach: LatencyRange;
 }
 
-export interface BucketSpec {
-  readonly capacity: number;
-  readonly refillPerSecond: number;
-}
+export type { BucketSpec };
 
 export interface SimOptions {
   /** Region name reported everywhere; default 'us-west-2'. */
@@ -52,8 +50,9 @@ export interface SimOptions {
   /** IMDS eventual-consistency lag in ms: EC2 changes appear in IMDS this much later; default 0. */
   readonly imdsLagMs?: number;
   /**
-   * Account-wide per-action token buckets (spec/peers-and-pitfalls.md §3.1): 'ec2-defaults'
-   * (default), 'off', or explicit specs per action (missing actions use the EC2 defaults).
+   * Account-wide token buckets (spec/peers-and-pitfalls.md §3.1, src/aws/ec2-buckets.ts):
+   * 'ec2-defaults' (default), 'off', or explicit specs per bucket name (missing names use the
+   * EC2 defaults). Bucket names and the action → bucket mapping come from src/aws/ec2-buckets.ts.
    */
   readonly buckets?: 'ec2-defaults' | 'off' | Readonly<Record<string, BucketSpec>>;
   /** Port of the EC2 + control HTTP server; default 0 (any free port). Host is always 127.0.0.1. */
