@@ -1,0 +1,124 @@
+import { PREFIX_SIZE } from './instance-limits.ts';
+import {
+  available,
+  cardTargets,
+  isIpTargetMode,
+  type PoolSettings,
+  type PoolStats,
+} from './pool-targets.ts';
+
+/**
+ * Which ENI, if any, may be freed (spec/ipamd.md §4.6: `shouldRemoveExtraENIs` and the nine
+ * conditions of `RemoveUnusedENIFromStore`).
+ */
+
+/** An ENI must have been in the datastore this long before it may be freed. */
+export const MIN_ENI_LIFETIME_MS = 60_000;
+
+/** What the release rules need to know about one ENI of the card. */
+export interface EniUsage {
+  readonly eniId: string;
+  readonly deviceNumber: number;
+  readonly isPrimary: boolean;
+  readonly isTrunk: boolean;
+  readonly isEfa: boolean;
+  /** Subnet-excluded: its addresses don't count for the others, but it is not protected. */
+  readonly excluded: boolean;
+  /** When the ENI was added to the datastore (ms; also reset by an ipamd restart). */
+  readonly addedAt: number;
+  /** Addresses in CIDRs of the current mode. */
+  readonly totalIPs: number;
+  readonly assignedIPs: number;
+  /** Addresses still in pod-IP cooldown. */
+  readonly coolingIPs: number;
+  /** CIDRs of the current mode with no assigned address. */
+  readonly zeroAssignedCidrs: number;
+}
+
+/** A non-primary, non-trunk, non-EFA ENI with no assigned address (`CheckFreeableENIexists`). */
+function isEmptyOrdinaryEni(eni: EniUsage): boolean {
+  return !eni.isPrimary && !eni.isTrunk && !eni.isEfa && eni.assignedIPs === 0;
+}
+
+/** `shouldRemoveExtraENIs`: whether it is worth looking for an ENI to free at all. */
+export function shouldRemoveExtraEnis(
+  stats: PoolStats,
+  settings: PoolSettings,
+  enis: readonly EniUsage[],
+): boolean {
+  if (isIpTargetMode(settings) || settings.networkCard > 0) return true;
+  const free = available(stats);
+  if (!settings.prefixDelegation) {
+    return free >= (settings.warmEniTarget + 1) * settings.maxIPsPerEni;
+  }
+  if (free >= (settings.warmPrefixTarget + 1) * settings.maxIPsPerEni) return true;
+  return enis.some(isEmptyOrdinaryEni);
+}
+
+/** W and M as the release rules see them: rounded up to whole prefixes in PD mode. */
+function releaseTargets(settings: PoolSettings): { warmIp: number; minimumIp: number } {
+  const { warmIp, minimumIp } = cardTargets(settings);
+  if (!settings.prefixDelegation) return { warmIp, minimumIp };
+  const round = (n: number) => Math.ceil(n / PREFIX_SIZE) * PREFIX_SIZE;
+  return { warmIp: round(warmIp), minimumIp: round(minimumIp) };
+}
+
+/**
+ * Whether `eni` passes all nine conditions of §4.6 given the card's other ENIs. `sums` are over
+ * the card's non-excluded ENIs, `eni` included (it is subtracted here when it counts).
+ */
+export function isEniDeletable(
+  eni: EniUsage,
+  sums: { totalIPs: number; assignedIPs: number; zeroAssignedCidrs: number },
+  settings: PoolSettings,
+  now: number,
+): boolean {
+  if (eni.isPrimary || eni.isTrunk || eni.isEfa) return false;
+  if (now - eni.addedAt < MIN_ENI_LIFETIME_MS) return false;
+  if (eni.coolingIPs > 0 || eni.assignedIPs > 0) return false;
+  const own = eni.excluded
+    ? { totalIPs: 0, assignedIPs: 0, zeroAssignedCidrs: 0 }
+    : {
+        totalIPs: eni.totalIPs,
+        assignedIPs: eni.assignedIPs,
+        zeroAssignedCidrs: eni.zeroAssignedCidrs,
+      };
+  const otherTotal = sums.totalIPs - own.totalIPs;
+  const otherFree = otherTotal - (sums.assignedIPs - own.assignedIPs);
+  const { warmIp, minimumIp } = releaseTargets(settings);
+  if (warmIp !== 0 && otherFree < warmIp) return false;
+  if (minimumIp !== 0 && otherTotal < minimumIp) return false;
+  if (
+    settings.prefixDelegation &&
+    settings.warmPrefixTarget !== 0 &&
+    sums.zeroAssignedCidrs - own.zeroAssignedCidrs < settings.warmPrefixTarget
+  ) {
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The ENI to free now, or undefined. The reference takes the first that qualifies in (random)
+ * map order; we take the one attached last (highest device number), which is deterministic and
+ * leaves the long-lived low-numbered ENIs in place.
+ */
+export function chooseEniToFree(
+  enis: readonly EniUsage[],
+  settings: PoolSettings,
+  now: number,
+): EniUsage | undefined {
+  const sums = { totalIPs: 0, assignedIPs: 0, zeroAssignedCidrs: 0 };
+  for (const eni of enis) {
+    if (eni.excluded) continue;
+    sums.totalIPs += eni.totalIPs;
+    sums.assignedIPs += eni.assignedIPs;
+    sums.zeroAssignedCidrs += eni.zeroAssignedCidrs;
+  }
+  let chosen: EniUsage | undefined;
+  for (const eni of enis) {
+    if (!isEniDeletable(eni, sums, settings, now)) continue;
+    if (!chosen || eni.deviceNumber > chosen.deviceNumber) chosen = eni;
+  }
+  return chosen;
+}
