@@ -54,7 +54,8 @@ export class TokenBucket {
     this.refill();
     const missing = count - this.tokens;
     if (missing <= 1e-9) return 0;
-    if (count > this.spec.capacity || this.spec.refillPerSecond === 0) return Number.POSITIVE_INFINITY;
+    if (count > this.spec.capacity || this.spec.refillPerSecond === 0)
+      return Number.POSITIVE_INFINITY;
     return Math.ceil((missing / this.spec.refillPerSecond) * 1000);
   }
 }

@@ -61,7 +61,7 @@ export function cidrSize(cidr: Ipv4Cidr): number {
 }
 
 export function cidrContains(cidr: Ipv4Cidr, ip: number): boolean {
-  return ((ip & prefixMask(cidr.bits)) >>> 0) === cidr.network;
+  return (ip & prefixMask(cidr.bits)) >>> 0 === cidr.network;
 }
 
 /** Normalised string form of a CIDR, or undefined when it is not a valid IPv4 CIDR. */

@@ -33,7 +33,9 @@ describe('TokenBucket', () => {
   });
 
   it('rejects a bucket that could never give a token', () => {
-    expect(() => new TokenBucket({ capacity: 0, refillPerSecond: 1 }, new ManualClock())).toThrow(/capacity > 0/);
+    expect(() => new TokenBucket({ capacity: 0, refillPerSecond: 1 }, new ManualClock())).toThrow(
+      /capacity > 0/,
+    );
   });
 });
 

@@ -17,9 +17,12 @@ describe('IPv4 parsing', () => {
     }
   });
 
-  it.each(['', '10.0.0', '10.0.0.256', '10.0.0.01', 'a.b.c.d', ' 10.0.0.1', '::1'])('rejects %j', (bad) => {
-    expect(parseIpv4(bad)).toBeUndefined();
-  });
+  it.each(['', '10.0.0', '10.0.0.256', '10.0.0.01', 'a.b.c.d', ' 10.0.0.1', '::1'])(
+    'rejects %j',
+    (bad) => {
+      expect(parseIpv4(bad)).toBeUndefined();
+    },
+  );
 });
 
 describe('CIDRs', () => {
@@ -29,9 +32,12 @@ describe('CIDRs', () => {
     expect(normaliseIpv4Cidr('10.0.0.7/32')).toBe('10.0.0.7/32');
   });
 
-  it.each(['10.0.0.0', '10.0.0.0/33', '10.0.0.0/', 'fd00::/8', '10.0.0.0/a'])('rejects %j', (bad) => {
-    expect(parseIpv4Cidr(bad)).toBeUndefined();
-  });
+  it.each(['10.0.0.0', '10.0.0.0/33', '10.0.0.0/', 'fd00::/8', '10.0.0.0/a'])(
+    'rejects %j',
+    (bad) => {
+      expect(parseIpv4Cidr(bad)).toBeUndefined();
+    },
+  );
 
   it('sizes and containment', () => {
     const c = parseIpv4Cidr('10.0.1.16/28')!;

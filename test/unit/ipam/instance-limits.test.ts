@@ -77,18 +77,32 @@ describe('max pods (eni-max-pods.txt values)', () => {
 describe('derived limits', () => {
   it('secondary-IP mode: IPv4Limit − 1 addresses per ENI, no prefixes', () => {
     const limits = deriveLimits(info('m5.large'), { prefixDelegation: false });
-    expect(limits).toMatchObject({ maxEni: 3, maxIPsPerEni: 9, maxPrefixesPerEni: 0, prefixDelegation: false });
+    expect(limits).toMatchObject({
+      maxEni: 3,
+      maxIPsPerEni: 9,
+      maxPrefixesPerEni: 0,
+      prefixDelegation: false,
+    });
   });
 
   it('prefix mode on Nitro: ×16 addresses and IPv4Limit − 1 prefixes', () => {
     const limits = deriveLimits(info('p3dn.24xlarge'), { prefixDelegation: true });
-    expect(limits).toMatchObject({ maxEni: 15, maxIPsPerEni: 49 * 16, maxPrefixesPerEni: 49, prefixDelegation: true });
+    expect(limits).toMatchObject({
+      maxEni: 15,
+      maxIPsPerEni: 49 * 16,
+      maxPrefixesPerEni: 49,
+      prefixDelegation: true,
+    });
   });
 
   it('prefix delegation falls back to secondary IPs on Xen', () => {
     expect(supportsPrefixDelegation(info('m4.4xlarge'))).toBe(false);
     const limits = deriveLimits(info('m4.4xlarge'), { prefixDelegation: true });
-    expect(limits).toMatchObject({ prefixDelegation: false, prefixDelegationSupported: false, maxIPsPerEni: 29 });
+    expect(limits).toMatchObject({
+      prefixDelegation: false,
+      prefixDelegationSupported: false,
+      maxIPsPerEni: 29,
+    });
   });
 
   it('bare metal supports prefix delegation whatever the hypervisor field says', () => {
@@ -102,7 +116,9 @@ describe('derived limits', () => {
   });
 
   it('lists every network card of multi-card types', () => {
-    expect(deriveLimits(info('p4d.24xlarge'), { prefixDelegation: false }).networkCards).toEqual([0, 1, 2, 3]);
+    expect(deriveLimits(info('p4d.24xlarge'), { prefixDelegation: false }).networkCards).toEqual([
+      0, 1, 2, 3,
+    ]);
   });
 });
 
