@@ -13,6 +13,10 @@ const commands: Record<string, Command> = {
     summary: 'run the daemon against a simulated AWS region with a live view (npm start)',
     load: () => import('./demo.ts'),
   },
+  probe: {
+    summary: 'gRPC health check over the ipamd socket (grpc-health-probe exit codes)',
+    load: () => import('./probe.ts'),
+  },
 };
 
 function usage(): string {

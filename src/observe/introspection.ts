@@ -1,0 +1,68 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+
+/**
+ * The introspection HTTP API (spec/ipamd.md §9.1): the reference's paths and JSON shapes.
+ * `/v1/pods` is deliberately absent, as in v1.23.1. Unknown paths list the commands.
+ */
+
+export interface IntrospectionSources {
+  /** `/v1/enis`: card index → the datastore view (containerID/ifName already scrubbed). */
+  enis(): unknown;
+  /** `/v1/eni-configs`: the node's ENIConfig name, or undefined when the Node can't be read (→ 404). */
+  eniConfigName(): Promise<string | undefined>;
+  networkUtilsEnvSettings(): unknown;
+  ipamdEnvSettings(): unknown;
+}
+
+export const INTROSPECTION_PATHS = [
+  '/v1/enis',
+  '/v1/eni-configs',
+  '/v1/networkutils-env-settings',
+  '/v1/ipamd-env-settings',
+] as const;
+
+const TIMEOUT_MS = 5_000;
+
+export function createIntrospectionServer(sources: IntrospectionSources, logger: Logger): Server {
+  const server = createServer((request, response) => {
+    logger.debug({ method: request.method, url: request.url }, 'introspection request');
+    handle(request, response, sources).catch((error: unknown) => {
+      logger.error({ err: error, url: request.url }, 'introspection request failed');
+      if (!response.headersSent) send(response, 500, { error: String(error) });
+    });
+  });
+  server.requestTimeout = TIMEOUT_MS;
+  server.headersTimeout = TIMEOUT_MS;
+  server.timeout = TIMEOUT_MS;
+  return server;
+}
+
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  sources: IntrospectionSources,
+): Promise<void> {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  switch (path) {
+    case '/v1/enis':
+      return send(response, 200, sources.enis());
+    case '/v1/eni-configs': {
+      const name = await sources.eniConfigName();
+      if (name === undefined) return send(response, 404, { error: 'node not available' });
+      return send(response, 200, name);
+    }
+    case '/v1/networkutils-env-settings':
+      return send(response, 200, sources.networkUtilsEnvSettings());
+    case '/v1/ipamd-env-settings':
+      return send(response, 200, sources.ipamdEnvSettings());
+    default:
+      return send(response, 200, { AvailableCommands: INTROSPECTION_PATHS });
+  }
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(text);
+}
