@@ -17,11 +17,13 @@ import { type Config, ConfigError, type Environment, type LoadedConfig } from '.
  */
 export function loadConfig(env: Environment): LoadedConfig {
   const r = new EnvReader(env);
+  // Sections run in Config's field order, so problems and warnings come out in that order too.
   const family = readAddressFamily(r);
+  const warmPool = readWarmPool(r);
   const eni = readEniManagement(r, family.enableIPv6);
   const config: Config = {
     ...family,
-    ...readWarmPool(r),
+    ...warmPool,
     ...eni,
     ...readRuntime(r),
     ...readHostNetwork(r, eni.enablePodEni),
