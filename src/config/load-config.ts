@@ -17,7 +17,7 @@ import { type Config, ConfigError, type Environment, type LoadedConfig } from '.
  */
 export function loadConfig(env: Environment): LoadedConfig {
   const r = new EnvReader(env);
-  // Sections run in Config's field order, so problems and warnings come out in that order too.
+  // A fixed section order (close to Config's field order) keeps problems and warnings stable.
   const family = readAddressFamily(r);
   const warmPool = readWarmPool(r);
   const eni = readEniManagement(r, family.enableIPv6);

@@ -116,7 +116,7 @@ export interface Config {
   readonly disableIntrospection: boolean;
   /** DISABLE_METRICS (Bool A), default false. */
   readonly disableMetrics: boolean;
-  /** AWS_VPC_K8S_CNI_LOGLEVEL, default 'debug' (stored lower-case). */
+  /** AWS_VPC_K8S_CNI_LOGLEVEL, default 'debug'; stored as a pino level name (debug, info, warn, error, fatal). */
   readonly logLevel: string;
   /** AWS_VPC_K8S_CNI_LOG_FILE, default '/host/var/log/aws-routed-eni/ipamd.log'; 'stdout'/'stderr'/path. */
   readonly logFile: string;
@@ -126,7 +126,10 @@ export interface Config {
   readonly disableHostNetworking: boolean;
   /** AWS_VPC_K8S_CNI_EXTERNALSNAT (Bool B), default false. */
   readonly externalSnat: boolean;
-  /** AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS: valid IPv4 CIDRs in network form; invalid/IPv6 skipped with a warning. */
+  /**
+   * AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS: valid IPv4 CIDRs in network form; invalid/IPv6 skipped with a
+   * warning. Always [] when AWS_VPC_K8S_CNI_EXTERNALSNAT is true (the reference ignores the list then).
+   */
   readonly excludeSnatCidrs: readonly string[];
   /** AWS_VPC_K8S_CNI_RANDOMIZESNAT, default 'prng'; empty → prng; other → prng with a warning. */
   readonly randomizeSnat: RandomizeSnat;
