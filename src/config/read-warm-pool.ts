@@ -15,7 +15,11 @@ type WarmPoolFields =
   | 'addWaitSeconds';
 
 const DEFAULT_COOLDOWN_SECONDS = 30;
-const DEFAULT_ADD_WAIT_SECONDS = 10;
+/**
+ * ADD_WAIT_SECONDS defaults per pool mode: the reactive pool is worth waiting for; interval mode
+ * exists to reproduce the reference, which fails an ADD on an empty pool at once.
+ */
+const DEFAULT_ADD_WAIT_SECONDS: Record<WarmPoolMode, number> = { reactive: 10, interval: 0 };
 /** The reference's own spelling of "no MAX_ENI"; writing it explicitly deserves no warning. */
 const MAX_ENI_UNSET = -1;
 
@@ -29,9 +33,13 @@ export function readWarmPool(r: EnvReader): Pick<Config, WarmPoolFields> {
     enablePrefixDelegation: r.boolA('ENABLE_PREFIX_DELEGATION', false),
     maxEni: readMaxEni(r),
     ipCooldownSeconds: readCooldown(r),
-    warmPoolMode: readWarmPoolMode(r),
-    addWaitSeconds: readAddWait(r),
+    ...readPoolMode(r),
   };
+}
+
+function readPoolMode(r: EnvReader): Pick<Config, 'warmPoolMode' | 'addWaitSeconds'> {
+  const warmPoolMode = readWarmPoolMode(r);
+  return { warmPoolMode, addWaitSeconds: readAddWait(r, DEFAULT_ADD_WAIT_SECONDS[warmPoolMode]) };
 }
 
 function readMaxEni(r: EnvReader): number | undefined {
@@ -76,16 +84,12 @@ function readWarmPoolMode(r: EnvReader): WarmPoolMode {
   return 'reactive';
 }
 
-function readAddWait(r: EnvReader): number {
+function readAddWait(r: EnvReader, fallback: number): number {
   const value = r.nonEmpty('ADD_WAIT_SECONDS');
-  if (value === undefined) return DEFAULT_ADD_WAIT_SECONDS;
+  if (value === undefined) return fallback;
   const parsed = parseDecimal(value);
   if (parsed !== undefined && parsed >= 0) return parsed;
   const why = parsed === undefined ? 'is not a number of seconds' : 'is negative';
-  r.warn(
-    'ADD_WAIT_SECONDS',
-    value,
-    `ADD_WAIT_SECONDS=${quote(value)} ${why}; using ${DEFAULT_ADD_WAIT_SECONDS}`,
-  );
-  return DEFAULT_ADD_WAIT_SECONDS;
+  r.warn('ADD_WAIT_SECONDS', value, `ADD_WAIT_SECONDS=${quote(value)} ${why}; using ${fallback}`);
+  return fallback;
 }

@@ -39,7 +39,10 @@ export interface Config {
   readonly ipCooldownSeconds: number;
   /** WARM_POOL_MODE (ours): 'reactive' (default) or 'interval' (the reference's 5 s loop exactly). */
   readonly warmPoolMode: WarmPoolMode;
-  /** ADD_WAIT_SECONDS (ours), default 10; 0 = fail an ADD on an empty pool at once like the reference. */
+  /**
+   * ADD_WAIT_SECONDS (ours): default 10 in reactive mode, 0 in interval mode; 0 = fail an ADD on an
+   * empty pool at once like the reference.
+   */
   readonly addWaitSeconds: number;
 
   // ---- ENI management ----------------------------------------------------------------------

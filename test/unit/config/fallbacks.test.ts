@@ -227,6 +227,14 @@ describe('scalar variables: value → result, and every fallback warns naming va
     else expect(loaded.warnings).toEqual([]);
   });
 
+  it('ADD_WAIT_SECONDS defaults to 0 in interval mode (reference parity) unless set', () => {
+    expect(loadConfig({ WARM_POOL_MODE: 'interval' }).config.addWaitSeconds).toBe(0);
+    expect(
+      loadConfig({ WARM_POOL_MODE: 'interval', ADD_WAIT_SECONDS: '4' }).config.addWaitSeconds,
+    ).toBe(4);
+    expect(loadConfig({ WARM_POOL_MODE: 'reactive' }).config.addWaitSeconds).toBe(10);
+  });
+
   it('exact fallback messages', () => {
     const message = (env: Record<string, string>) => loadConfig(env).warnings[0]!.message;
     expect(message({ WARM_ENI_TARGET: 'two' })).toBe(
@@ -238,6 +246,9 @@ describe('scalar variables: value → result, and every fallback warns naming va
     expect(message({ HTTP_TIMEOUT: '9' })).toBe('HTTP_TIMEOUT="9" must be at least 10; using 10');
     expect(message({ MAX_ENI: '0' })).toBe('MAX_ENI="0" is below 1; no ENI cap is applied');
     expect(message({ ADD_WAIT_SECONDS: '-1' })).toBe('ADD_WAIT_SECONDS="-1" is negative; using 10');
+    expect(message({ WARM_POOL_MODE: 'interval', ADD_WAIT_SECONDS: '-1' })).toBe(
+      'ADD_WAIT_SECONDS="-1" is negative; using 0',
+    );
     expect(message({ AWS_VPC_K8S_CNI_CONNMARK: '0' })).toBe(
       'AWS_VPC_K8S_CNI_CONNMARK="0" is outside 1..4294967295; using 0x80',
     );
