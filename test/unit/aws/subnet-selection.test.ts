@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { SubnetDescription } from '../../../src/aws/ec2-port.ts';
+import {
+  isSubnetExcluded,
+  SUBNET_CNI_ROLE_TAG,
+  subnetClusterTag,
+  subnetsForNewEni,
+} from '../../../src/aws/subnet-selection.ts';
+
+function subnet(
+  subnetId: string,
+  free: number,
+  tags: Record<string, string> = {},
+): SubnetDescription {
+  return {
+    subnetId,
+    vpcId: 'vpc-1',
+    availabilityZone: 'us-west-2a',
+    cidrBlock: '10.0.0.0/24',
+    availableIpAddressCount: free,
+    tags,
+  };
+}
+
+describe('subnet exclusion (spec/ipamd.md §6.6)', () => {
+  it('kubernetes.io/role/cni=0 excludes; other values and untagged do not', () => {
+    expect(isSubnetExcluded(subnet('a', 1, { [SUBNET_CNI_ROLE_TAG]: '0' }), '')).toBe(true);
+    expect(isSubnetExcluded(subnet('a', 1, { [SUBNET_CNI_ROLE_TAG]: '1' }), '')).toBe(false);
+    expect(isSubnetExcluded(subnet('a', 1), '')).toBe(false);
+  });
+
+  it('tagged for other clusters excludes only when CLUSTER_NAME is set', () => {
+    const other = subnet('a', 1, {
+      [SUBNET_CNI_ROLE_TAG]: '1',
+      [subnetClusterTag('blue')]: 'shared',
+    });
+    expect(isSubnetExcluded(other, 'green')).toBe(true);
+    expect(isSubnetExcluded(other, '')).toBe(false);
+    const both = subnet('a', 1, {
+      [subnetClusterTag('blue')]: '1',
+      [subnetClusterTag('green')]: '1',
+    });
+    expect(isSubnetExcluded(both, 'green')).toBe(false);
+  });
+
+  it('an unknown subnet (another account) is not excluded', () => {
+    expect(isSubnetExcluded(undefined, 'green')).toBe(false);
+  });
+});
+
+describe('subnets for a new ENI', () => {
+  const context = { primarySubnetId: 'primary', clusterName: 'green' };
+
+  it('keeps opted-in subnets and the untagged primary, most free addresses first, ties stable', () => {
+    const subnets = [
+      subnet('untagged', 900),
+      subnet('primary', 100),
+      subnet('tagged-small', 50, { [SUBNET_CNI_ROLE_TAG]: '1' }),
+      subnet('tagged-big', 500, { [SUBNET_CNI_ROLE_TAG]: 'shared' }),
+      subnet('tagged-tie', 100, { [SUBNET_CNI_ROLE_TAG]: '1' }),
+      subnet('excluded', 5000, { [SUBNET_CNI_ROLE_TAG]: '0' }),
+      subnet('empty-role', 800, { [SUBNET_CNI_ROLE_TAG]: '' }),
+      subnet('other-cluster', 700, { [SUBNET_CNI_ROLE_TAG]: '1', [subnetClusterTag('blue')]: '1' }),
+      subnet('ours', 600, { [SUBNET_CNI_ROLE_TAG]: '1', [subnetClusterTag('green')]: '1' }),
+    ];
+    expect(subnetsForNewEni(subnets, context).map((s) => s.subnetId)).toEqual([
+      'ours',
+      'tagged-big',
+      'primary',
+      'tagged-tie',
+      'tagged-small',
+    ]);
+  });
+
+  it('an excluded primary subnet is not used; no valid subnet → empty', () => {
+    expect(
+      subnetsForNewEni([subnet('primary', 10, { [SUBNET_CNI_ROLE_TAG]: '0' })], context),
+    ).toEqual([]);
+  });
+});
