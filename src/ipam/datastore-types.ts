@@ -1,0 +1,213 @@
+import type { Clock } from './clock.ts';
+import type { IpamKey, IpamMetadata } from './ipam-key.ts';
+
+/** Public shapes of the datastore's inputs, results and views. */
+
+export interface DatastoreOptions {
+  readonly clock: Clock;
+  /** IP_COOLDOWN_PERIOD in milliseconds; 0 disables the cooldown. */
+  readonly cooldownMs: number;
+  /** Network card this datastore serves (route table IDs depend on it). Default 0. */
+  readonly networkCard?: number;
+  /** Prefix delegation: assign from /28 prefixes (true) or /32 secondary IPs (false). */
+  readonly prefixDelegation: boolean;
+}
+
+export interface EniSpec {
+  readonly id: string;
+  readonly deviceNumber: number;
+  readonly isPrimary?: boolean;
+  readonly isTrunk?: boolean;
+  readonly isEfa?: boolean;
+  readonly subnetId?: string;
+  /** Defaults to the reference's numbering for (deviceNumber, networkCard). */
+  readonly routeTableId?: number;
+  /** The ENI's subnet is excluded from pod IPs (subnet discovery, spec/ipamd.md §6.6). */
+  readonly excludedForPodIps?: boolean;
+}
+
+/** Result of an assignment (AddNetwork's IPAllocationMetadata plus what the daemon needs). */
+export interface Assignment {
+  readonly key: IpamKey;
+  readonly ip: string;
+  readonly eniId: string;
+  readonly deviceNumber: number;
+  readonly routeTableId: number;
+  readonly cidr: string;
+  readonly isPrefix: boolean;
+  /** True when the key already had this address (idempotent repeat): nothing changed. */
+  readonly existing: boolean;
+  readonly assignedAtMs: number;
+  readonly assignedAtSubMsNs: number;
+}
+
+/** Result of an unassignment (DelNetwork's IPAllocationMetadata plus what undo needs). */
+export interface Unassignment {
+  /** The key the address was found under (the CRI-migration fallback key when that matched). */
+  readonly key: IpamKey;
+  readonly metadata: IpamMetadata;
+  readonly ip: string;
+  readonly eniId: string;
+  readonly deviceNumber: number;
+  readonly routeTableId: number;
+  readonly cidr: string;
+  readonly isPrefix: boolean;
+  /** The pod's interfacesCount; 0 (old checkpoints) is reported as 1. */
+  readonly interfacesCount: number;
+  readonly assignedAtMs: number;
+  readonly assignedAtSubMsNs: number;
+  readonly unassignedAtMs: number;
+  /**
+   * The ENI is excluded from pod IPs and this CIDR has no assigned address left: the daemon may
+   * drop it from the datastore (spec/ipamd.md §5.4 step 4) with dropEmptyExcludedCidr.
+   */
+  readonly excludedCidrEmptied: boolean;
+}
+
+/** An address that a forced removal took away from its pod. */
+export interface ReleasedAllocation {
+  readonly key: IpamKey;
+  readonly metadata: IpamMetadata;
+  readonly ip: string;
+  readonly cidr: string;
+}
+
+export interface RemovalResult {
+  readonly eniId: string;
+  /** Addresses force-unassigned (empty unless force was set and pods were on it). */
+  readonly released: readonly ReleasedAllocation[];
+}
+
+/** GetIPStats: over non-excluded ENIs and CIDRs of the current mode, except the prefix counts. */
+export interface IpStats {
+  readonly totalIPs: number;
+  readonly assignedIPs: number;
+  /** Unassigned and still within IP cooldown. */
+  readonly coolingIPs: number;
+  /** All /28 prefixes, excluded ENIs included. */
+  readonly totalPrefixes: number;
+  /** Prefixes with no assigned address, any ENI. */
+  readonly freePrefixes: number;
+}
+
+/**
+ * The reference's internal counters, which count every CIDR of both kinds on every ENI (a /28
+ * plus a /32 after a PD toggle → 17). They feed awscni_total_ip_addresses and /v1/enis.
+ */
+export interface InventoryCounters {
+  readonly totalAddresses: number;
+  readonly assignedAddresses: number;
+  readonly prefixes: number;
+}
+
+/** Use of one kind of CIDR (/32 secondary IPs or /28 prefixes) on one ENI. */
+export interface CidrKindUsage {
+  readonly cidrs: number;
+  /** Addresses in those CIDRs. */
+  readonly capacity: number;
+  readonly assigned: number;
+  readonly cooling: number;
+  /** CIDRs with no assigned address (freeable, spec/ipamd.md §4.8). */
+  readonly zeroAssignedCidrs: number;
+}
+
+export interface EniSummary {
+  readonly id: string;
+  readonly deviceNumber: number;
+  readonly isPrimary: boolean;
+  readonly isTrunk: boolean;
+  readonly isEfa: boolean;
+  readonly subnetId: string;
+  readonly routeTableId: number;
+  readonly excludedForPodIps: boolean;
+  /** When the ENI was added to this datastore (clock ms); the 60 s minimum lifetime counts from it. */
+  readonly createTimeMs: number;
+  /** CIDR entries of both kinds. */
+  readonly cidrCount: number;
+  /** Assigned / cooling addresses in CIDRs of both kinds. */
+  readonly assigned: number;
+  readonly cooling: number;
+  readonly secondaryIps: CidrKindUsage;
+  readonly prefixes: CidrKindUsage;
+  /** The kind the current mode assigns from (prefixes in PD mode). */
+  readonly inMode: CidrKindUsage;
+}
+
+export interface CidrUse {
+  readonly eniId: string;
+  readonly cidr: string;
+  readonly isPrefix: boolean;
+  readonly assigned: number;
+}
+
+export interface AllocationView {
+  readonly key: IpamKey;
+  readonly metadata: IpamMetadata;
+  readonly ip: string;
+  readonly eniId: string;
+  readonly deviceNumber: number;
+  readonly routeTableId: number;
+  readonly cidr: string;
+  readonly isPrefix: boolean;
+  readonly assignedAtNs: bigint;
+}
+
+export interface CoolingView {
+  readonly ip: string;
+  readonly eniId: string;
+  readonly cidr: string;
+  readonly unassignedAtNs: bigint;
+}
+
+export type RestorePlacement =
+  | {
+      readonly placed: true;
+      readonly eniId: string;
+      readonly cidr: string;
+      readonly deviceNumber: number;
+      readonly routeTableId: number;
+    }
+  | { readonly placed: false };
+
+/** Full read-only copy of the datastore, in deterministic order (ENIs, CIDRs, addresses as added). */
+export interface DatastoreSnapshot {
+  readonly networkCard: number;
+  readonly prefixDelegation: boolean;
+  readonly inventory: InventoryCounters;
+  readonly enis: readonly EniSnapshot[];
+}
+
+export interface EniSnapshot {
+  readonly id: string;
+  readonly deviceNumber: number;
+  readonly isPrimary: boolean;
+  readonly isTrunk: boolean;
+  readonly isEfa: boolean;
+  readonly subnetId: string;
+  readonly routeTableId: number;
+  readonly excludedForPodIps: boolean;
+  readonly createTimeMs: number;
+  readonly cidrs: readonly CidrSnapshot[];
+}
+
+export interface CidrSnapshot {
+  readonly cidr: string;
+  /** Network address and prefix length. */
+  readonly network: string;
+  readonly bits: number;
+  readonly isPrefix: boolean;
+  readonly size: number;
+  /** Assigned and cooling addresses only, in address order. */
+  readonly addresses: readonly AddressSnapshot[];
+}
+
+export interface AddressSnapshot {
+  readonly ip: string;
+  readonly state: 'assigned' | 'cooling';
+  /** Present when assigned. */
+  readonly key?: IpamKey;
+  readonly metadata?: IpamMetadata;
+  /** Undefined when never known (a cooldown restored from the checkpoint). */
+  readonly assignedAtNs?: bigint;
+  readonly unassignedAtNs?: bigint;
+}
