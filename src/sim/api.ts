@@ -116,7 +116,7 @@ export interface FaultSpec {
   readonly code: string;
   /** Error message; default a generic one in EC2's style. */
   readonly message?: string;
-  /** HTTP status; default 400 (503 for RequestLimitExceeded). */
+  /** HTTP status; default EC2's for the code: 400, 503 for RequestLimitExceeded/Unavailable, 500 for InternalError, 403 for UnauthorizedOperation. */
   readonly httpStatus?: number;
   /** Fail the next N matching calls, then stop. */
   readonly count?: number;
@@ -150,11 +150,18 @@ export interface SimulatedRegion {
   readonly defaultSecurityGroupId: string;
 
   launchInstance(options?: LaunchOptions): Promise<SimInstance>;
+  /**
+   * Terminates an instance: ENIs whose attachment has DeleteOnTermination are deleted, the
+   * others become 'available' (leaked); its IMDS server stops.
+   */
+  terminateInstance(instanceId: string): Promise<void>;
   createSubnet(options: SubnetOptions): string;
   createSecurityGroup(name: string): string;
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;
   counters(): SimCounters;
+  /** A JSON picture of the whole region (what `GET /_sim/state` answers), for debugging and demos. */
+  dump(): Record<string, unknown>;
   /** Forget instances, ENIs, subnets other than the default, faults and counters. */
   reset(): Promise<void>;
   close(): Promise<void>;
