@@ -17,6 +17,10 @@ const commands: Record<string, Command> = {
     summary: 'gRPC health check over the ipamd socket (grpc-health-probe exit codes)',
     load: () => import('./probe.ts'),
   },
+  sim: {
+    summary: 'serve a simulated AWS region (EC2 + IMDS) with one instance until interrupted',
+    load: () => import('./sim.ts'),
+  },
 };
 
 function usage(): string {
