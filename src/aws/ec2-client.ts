@@ -46,6 +46,7 @@ const THROTTLE_OBSERVER_NAME = 'vpcIpamdThrottleObserver';
 /**
  * Reports every HTTP attempt EC2 answers with a throttling error, including those the SDK's own
  * retry hides. It sits in the deserialize step, inside the retry loop, so it sees each attempt.
+ * One observer per client: installing again replaces the previous one.
  */
 export function observeThrottling(client: EC2Client, observer: Ec2ApiObserver): void {
   client.middlewareStack.add(
