@@ -21,6 +21,10 @@ const commands: Record<string, Command> = {
     summary: 'serve a simulated AWS region (EC2 + IMDS) with one instance until interrupted',
     load: () => import('./sim.ts'),
   },
+  'snat-rules': {
+    summary: 'print (or --apply) the SNAT/connmark iptables rules for the current environment',
+    load: () => import('./snat-rules.ts'),
+  },
 };
 
 function usage(): string {

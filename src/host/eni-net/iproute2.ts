@@ -1,4 +1,4 @@
-import type { CommandRunner } from '../command-runner.ts';
+import { CommandError, type CommandRunner } from '../command-runner.ts';
 import {
   type IpAddress,
   type IpLink,
@@ -34,7 +34,12 @@ export class Iproute2 {
   }
 
   async routes(table: number): Promise<IpRoute[]> {
-    return parseRoutes(await this.read(['-4', 'route', 'show', 'table', String(table)]), table);
+    const args = ['-json', '-N', '-4', 'route', 'show', 'table', String(table)];
+    const result = await this.runner.run('ip', args, { allowFailure: true });
+    if (result.code === 0) return parseRoutes(result.stdout, table);
+    // Kernels with strict dumps refuse to list a table that never had a route.
+    if (result.stderr.includes('table does not exist')) return [];
+    throw new CommandError('ip', args, result.code, result.stderr);
   }
 
   async rules(): Promise<IpRule[]> {

@@ -46,6 +46,9 @@ export async function buildNode(lab: NetnsLab): Promise<{ node: string; vpc: str
   await lab.ip(node, 'addr', 'add', `${PRIMARY.ip}/24`, 'dev', PRIMARY.link);
   await lab.ip(node, 'link', 'set', PRIMARY.link, 'up');
   await lab.ip(node, 'route', 'add', 'default', 'via', PRIMARY.gateway, 'dev', PRIMARY.link);
+  // Peers up, so the node's links have carrier and their routes are not "linkdown".
+  await lab.ip(vpc, 'link', 'set', 'r0', 'up');
+  await lab.ip(vpc, 'link', 'set', 'r1', 'up');
   return { node, vpc };
 }
 
