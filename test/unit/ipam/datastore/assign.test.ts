@@ -72,6 +72,19 @@ describe('assign', () => {
     expect(ds.assign(key('x'), meta('x')).ip).toBe('10.0.1.17');
   });
 
+  it('finds the lowest free address across words of a CIDR larger than 32 addresses', () => {
+    const { ds } = store({ prefixDelegation: true, cooldownMs: 0 });
+    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
+    ds.addCidr('eni-1', '10.0.4.0/26', true);
+    fill(ds, 40);
+    ds.unassign(key('p5'));
+    expect(ds.assign(key('n1'), meta('n1')).ip).toBe('10.0.4.5');
+    ds.unassign(key('p35'));
+    expect(ds.assign(key('n2'), meta('n2')).ip).toBe('10.0.4.35');
+    expect(ds.assign(key('n3'), meta('n3')).ip).toBe('10.0.4.40');
+    expect(ds.stats().totalIPs).toBe(64);
+  });
+
   it('throws when every address is used', () => {
     const { ds } = store();
     ds.addEni({ id: 'eni-1', deviceNumber: 0 });

@@ -1,0 +1,98 @@
+import { dirname } from 'node:path';
+import type { CheckpointFs, WritableFile } from '../../../src/checkpoint/checkpoint-fs.ts';
+
+export type FsOp =
+  | 'readFile'
+  | 'createExclusive'
+  | 'openAppend'
+  | 'write'
+  | 'sync'
+  | 'close'
+  | 'rename'
+  | 'unlink'
+  | 'syncDir';
+
+/**
+ * An in-memory CheckpointFs for tests: files are strings, a written file becomes visible only on
+ * close (like a real file's data is only "known" to us after fsync), and any operation can be
+ * made to fail or to wait for the test to release it.
+ */
+export class MemoryFs implements CheckpointFs {
+  readonly files = new Map<string, string>();
+  readonly log: string[] = [];
+  /** Return an Error to make that operation fail. */
+  failWith: (op: FsOp, path: string) => Error | undefined = () => undefined;
+  /** Return a promise to make that operation wait for it. */
+  gate: (op: FsOp, path: string) => Promise<void> | undefined = () => undefined;
+
+  private async step(op: FsOp, path: string): Promise<void> {
+    this.log.push(`${op} ${path}`);
+    const wait = this.gate(op, path);
+    if (wait) await wait;
+    const error = this.failWith(op, path);
+    if (error) throw error;
+  }
+
+  async readFile(path: string): Promise<string | undefined> {
+    await this.step('readFile', path);
+    return this.files.get(path);
+  }
+
+  private handle(path: string, initial: string): WritableFile {
+    let content = initial;
+    return {
+      write: async (data) => {
+        await this.step('write', path);
+        content += data;
+        this.files.set(path, content);
+      },
+      sync: () => this.step('sync', path),
+      close: () => this.step('close', path),
+    };
+  }
+
+  async createExclusive(path: string): Promise<WritableFile> {
+    await this.step('createExclusive', path);
+    if (this.files.has(path)) throw Object.assign(new Error(`EEXIST: ${path}`), { code: 'EEXIST' });
+    this.files.set(path, '');
+    return this.handle(path, '');
+  }
+
+  async openAppend(path: string): Promise<WritableFile> {
+    await this.step('openAppend', path);
+    const existing = this.files.get(path) ?? '';
+    this.files.set(path, existing);
+    return this.handle(path, existing);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await this.step('rename', `${from} -> ${to}`);
+    const content = this.files.get(from);
+    if (content === undefined) throw new Error(`ENOENT: ${from}`);
+    this.files.delete(from);
+    this.files.set(to, content);
+  }
+
+  async unlink(path: string): Promise<void> {
+    await this.step('unlink', path);
+    this.files.delete(path);
+  }
+
+  async syncDir(dir: string): Promise<void> {
+    await this.step('syncDir', dir);
+  }
+
+  /** Files in a directory other than `except`. */
+  others(path: string): string[] {
+    return [...this.files.keys()].filter((p) => dirname(p) === dirname(path) && p !== path);
+  }
+}
+
+/** A promise with its resolver, for gating operations. */
+export function deferred(): { promise: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { promise, release };
+}
