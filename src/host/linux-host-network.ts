@@ -263,7 +263,8 @@ export class LinuxHostNetwork implements HostNetwork {
   /**
    * Plans, applies and plans again until nothing is left: adding an address makes the kernel add
    * a connected route that only the next round sees. A failing batch (a route whose link is not
-   * ready, a rule someone else just removed) is re-planned after a backoff.
+   * ready, a rule someone else just removed) is re-planned after a backoff; the lines it applied
+   * before failing then go unreported, the re-plan no longer needing them.
    */
   private async converge(plan: () => Promise<string[]>): Promise<string[]> {
     const applied: string[] = [];

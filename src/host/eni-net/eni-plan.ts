@@ -47,10 +47,6 @@ export function subnetGateway(subnet: string): string {
   return formatIpv4(cidr.network + 1);
 }
 
-function sameDst(a: string, b: string): boolean {
-  return a === b;
-}
-
 export function planEniSetup(state: EniState, target: EniTarget): string[] {
   const dev = state.link.name;
   const cidr = parseIpv4Cidr(target.subnet);
@@ -76,7 +72,7 @@ export function planEniSetup(state: EniState, target: EniTarget): string[] {
   // The gateway route first: the default route's next hop is only valid once it exists.
   const gwRoute = state.tableRoutes.some(
     (r) =>
-      sameDst(r.dst, `${gateway}/32`) &&
+      r.dst === `${gateway}/32` &&
       r.dev === dev &&
       r.gateway === undefined &&
       r.scope === SCOPE_LINK &&

@@ -54,10 +54,19 @@ export class SnatApplier {
 
   /** The frontend and its capabilities, read once. */
   frontend(): Promise<IptablesFrontend> {
-    this.detected ??= detectIptablesFrontend(this.runner, this.command).catch((error: unknown) => {
-      this.detected = undefined;
-      throw error;
-    });
+    this.detected ??= detectIptablesFrontend(this.runner, this.command).then(
+      (frontend) => {
+        this.log.info(
+          { command: frontend.command, kind: frontend.kind, version: frontend.version },
+          'iptables frontend detected',
+        );
+        return frontend;
+      },
+      (error: unknown) => {
+        this.detected = undefined;
+        throw error;
+      },
+    );
     return this.detected;
   }
 

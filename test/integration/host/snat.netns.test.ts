@@ -176,7 +176,7 @@ describe.skipIf(!support.ok).each(FRONTENDS)('SNAT rules in a node namespace (%s
       'COMMIT',
       '',
     ].join('\n');
-    await lab.exec(node, `${frontend}-restore`, ['--noflush'], { input: foreign });
+    await lab.exec(node, `${frontend}-restore`, ['--noflush', '--wait=5'], { input: foreign });
     const nft = hasCommand('nft');
     if (nft) {
       await lab.exec(node, 'nft', ['-f', '-'], {

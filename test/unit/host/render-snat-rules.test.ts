@@ -228,3 +228,46 @@ describe('renderSnatRules: mark, veth prefix, node-port support', () => {
     expect(() => render({}, { primaryInterface: 'eth 0' })).toThrow(/interface/);
   });
 });
+
+describe('renderSnatRules: every combination of the switches', () => {
+  const combos = [false, true].flatMap((externalSnat) =>
+    [false, true].flatMap((nodePortSupport) =>
+      (['prng', 'hashrandom', 'none'] as const).flatMap((randomizeSnat) =>
+        [[], ['0.0.0.0/0'], ['192.168.0.0/16', '172.16.0.0/12']].map((excludeSnatCidrs) => ({
+          externalSnat,
+          nodePortSupport,
+          randomizeSnat,
+          excludeSnatCidrs,
+        })),
+      ),
+    ),
+  );
+
+  it.each(combos)('%o', (combo) => {
+    const set = render({ ...combo, connmark: 0x4000, vethPrefix: 'pod' });
+    const snat = owned(set, 'AWS-SNAT-CHAIN-0');
+    const connmark = owned(set, 'AWS-CONNMARK-CHAIN-0');
+    const on = !combo.externalSnat;
+    expect(snat.present).toBe(true);
+    expect(snat.unordered).toHaveLength(on ? 2 + combo.excludeSnatCidrs.length : 0);
+    expect(snat.terminal === undefined).toBe(!on);
+    if (on) {
+      const flag = { prng: ' --random-fully', hashrandom: ' --random', none: '' }[
+        combo.randomizeSnat
+      ];
+      expect(snat.terminal!.endsWith(`--to-source 10.0.0.10${flag}`)).toBe(true);
+    }
+    expect(connmark.present).toBe(on);
+    expect(connmark.unordered).toHaveLength(on ? 2 + combo.excludeSnatCidrs.length : 0);
+    expect(builtin(set, 'nat', 'POSTROUTING')).toHaveLength(on ? 1 : 0);
+    expect(builtin(set, 'nat', 'PREROUTING')).toHaveLength(on ? 2 : 0);
+    const mangle = builtin(set, 'mangle', 'PREROUTING');
+    expect(mangle).toHaveLength(
+      (combo.nodePortSupport ? 2 : 0) + (combo.nodePortSupport || on ? 1 : 0),
+    );
+    const text = formatRuleSet(set);
+    expect(text).not.toContain('0x80');
+    expect(text).not.toContain('eni+');
+    if (on || combo.nodePortSupport) expect(text).toContain('-i pod+ ');
+  });
+});
