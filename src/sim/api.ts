@@ -63,7 +63,10 @@ export interface SimOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Seed for the latency/fault random source; default 1 (deterministic). */
   readonly seed?: number;
-  /** Called when an ENI attachment reaches 'attached' (host-networking tests create the stand-in veth here). */
+  /**
+   * Called when an ENI attachment reaches 'attached' (host-networking tests create the stand-in
+   * veth here), including each instance's primary ENI at launch.
+   */
   readonly onEniAttached?: (event: EniAttachmentEvent) => void | Promise<void>;
   /** Called when an ENI attachment reaches 'detached'/'available'. */
   readonly onEniDetached?: (event: EniAttachmentEvent) => void | Promise<void>;

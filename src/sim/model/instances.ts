@@ -68,8 +68,13 @@ export function terminateInstance(state: RegionState, instanceId: string): void 
   const instance = state.getInstance(instanceId);
   if (instance.state === 'terminated') return;
   for (const attachment of currentAttachments(state, instance)) {
-    if (attachment.detachRequestedAt === undefined) beginDetach(state, attachment, 0);
-    else attachment.detachedAt = Math.min(attachment.detachedAt ?? state.now(), state.now());
+    if (attachment.detachRequestedAt === undefined) {
+      beginDetach(state, attachment, 0);
+    } else {
+      // A detach already under way ends now, with the instance.
+      attachment.detachedAt = state.now();
+      attachment.imdsHiddenAt = state.now() + state.imdsLagMs;
+    }
     state.attachments.delete(attachment.id);
     attachment.eni.attachment = undefined;
     if (attachment.deleteOnTermination) destroyEni(state, attachment.eni);

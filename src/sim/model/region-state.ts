@@ -1,6 +1,6 @@
 import { cidrContains, formatCidr, parseIpv4Cidr } from '../../ipam/cidr.ts';
 import type { Clock } from '../../ipam/clock.ts';
-import { checkIdFormat, notFound } from '../ec2/errors.ts';
+import { checkIdFormat, Ec2Error, notFound } from '../ec2/errors.ts';
 import type { TransitionHooks } from '../hooks.ts';
 import type { IdFactory } from '../ids.ts';
 import type { LatencySampler } from '../latency.ts';
@@ -199,7 +199,6 @@ export class RegionState {
 
   /** Tags of any taggable resource, by ID. */
   tagsOf(resourceId: string): Tags {
-    if (resourceId.startsWith('eni-attach-')) return this.getAttachment(resourceId).eni.tags;
     if (resourceId.startsWith('eni-')) return this.getEni(resourceId).tags;
     if (resourceId.startsWith('i-')) return this.getInstance(resourceId).tags;
     if (resourceId.startsWith('subnet-')) return this.getSubnet(resourceId).tags;
@@ -208,7 +207,7 @@ export class RegionState {
       if (resourceId !== this.vpc.id) throw notFound('vpc', resourceId);
       return this.vpc.tags;
     }
-    throw notFound('networkInterface', resourceId);
+    throw new Ec2Error('InvalidID', `The ID '${resourceId}' is not valid`);
   }
 
   /**
