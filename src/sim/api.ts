@@ -119,7 +119,10 @@ export interface FaultSpec {
   readonly code: string;
   /** Error message; default a generic one in EC2's style. */
   readonly message?: string;
-  /** HTTP status; default EC2's for the code: 400, 503 for RequestLimitExceeded/Unavailable, 500 for InternalError, 403 for UnauthorizedOperation. */
+  /**
+   * HTTP status; default EC2's for the code: 400, 503 for RequestLimitExceeded/Unavailable, 500
+   * for InternalError, 403 for UnauthorizedOperation.
+   */
   readonly httpStatus?: number;
   /** Fail the next N matching calls, then stop. */
   readonly count?: number;
@@ -165,7 +168,10 @@ export interface SimulatedRegion {
   counters(): SimCounters;
   /** A JSON picture of the whole region (what `GET /_sim/state` answers), for debugging and demos. */
   dump(): Record<string, unknown>;
-  /** Forget instances, ENIs, subnets other than the default, faults and counters. */
+  /**
+   * Forget instances, ENIs, subnets other than the default, faults and counters (also security
+   * groups other than the default; every token bucket is full again).
+   */
   reset(): Promise<void>;
   close(): Promise<void>;
 }
