@@ -15,6 +15,8 @@ export interface Ec2CallEvent {
   readonly outcome: Ec2CallOutcome;
   /** EC2's error code when the call failed. */
   readonly errorCode?: string;
+  /** HTTP status of the failed answer, when there was one (none for timeouts). */
+  readonly httpStatus?: number;
   /** From sending the request to the final answer, SDK retries included. */
   readonly latencyMs: number;
   /** HTTP attempts the SDK made (1 when it did not retry; 0 when unknown). */

@@ -81,6 +81,7 @@ export class Ec2Caller {
         bucket,
         outcome: error.kind,
         errorCode: error.code,
+        ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
         latencyMs: this.clock.now() - start,
         attempts: attemptsOf(err),
         rateLimitWaitMs,

@@ -54,12 +54,13 @@ export interface RestoreOutcome {
 export function applyCheckpoint(
   datastore: Datastore,
   checkpoint: DecodedCheckpoint,
-  liveLinkNames: Iterable<string>,
+  liveLinkNames: Iterable<string> | undefined,
   file: string,
 ): RestoreOutcome {
-  const liveSuffixes = new Set<string>();
-  for (const name of liveLinkNames) {
-    if (name.length >= VETH_SUFFIX_LENGTH) liveSuffixes.add(name.slice(-VETH_SUFFIX_LENGTH));
+  // Unknown host links (host networking disabled): no allocation can be shown stale, keep all.
+  const liveSuffixes = liveLinkNames === undefined ? undefined : new Set<string>();
+  for (const name of liveLinkNames ?? []) {
+    if (name.length >= VETH_SUFFIX_LENGTH) liveSuffixes?.add(name.slice(-VETH_SUFFIX_LENGTH));
   }
 
   const dropped: DroppedAllocation[] = [];
@@ -68,7 +69,7 @@ export function applyCheckpoint(
   const toPlace: { entry: CheckpointEntry; ip: string }[] = [];
   for (const { entry, source } of checkpoint.allocations) {
     const { k8sPodNamespace: namespace, k8sPodName: name } = entry.metadata;
-    if (namespace !== '' && name !== '') {
+    if (liveSuffixes && namespace !== '' && name !== '') {
       const suffix = podVethSuffix(namespace, name);
       if (!liveSuffixes.has(suffix)) {
         dropped.push({

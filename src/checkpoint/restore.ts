@@ -20,8 +20,11 @@ export interface RestoreOptions {
   readonly path: string;
   /** Already holding every attached ENI and its CIDRs. */
   readonly datastore: Datastore;
-  /** Names of the host's network links now (pod veths among them). */
-  readonly liveLinkNames: Iterable<string>;
+  /**
+   * Names of the host's network links now (pod veths among them); undefined when they cannot be
+   * known (DISABLE_HOST_NETWORKING): then no allocation is judged stale by its veth.
+   */
+  readonly liveLinkNames: Iterable<string> | undefined;
   readonly fs?: CheckpointFs;
   readonly tempSuffix?: () => string;
 }

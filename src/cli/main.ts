@@ -9,6 +9,10 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  run: {
+    summary: 'run the ipamd daemon (configured from the environment, as aws-node)',
+    load: () => import('./run.ts'),
+  },
   demo: {
     summary: 'run the daemon against a simulated AWS region with a live view (npm start)',
     load: () => import('./demo.ts'),

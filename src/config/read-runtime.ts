@@ -16,6 +16,7 @@ type RuntimeFields =
   | 'grpcSocketPath'
   | 'ec2RateLimits'
   | 'introspectionBindAddress'
+  | 'metricsBindAddress'
   | 'disableIntrospection'
   | 'disableMetrics'
   | 'logLevel'
@@ -39,6 +40,7 @@ export function readRuntime(r: EnvReader): Pick<Config, RuntimeFields> {
     grpcSocketPath: r.string('IPAMD_GRPC_SOCKET', '/var/run/aws-node/ipamd.sock'),
     ec2RateLimits: rateLimits.value,
     introspectionBindAddress: r.string('INTROSPECTION_BIND_ADDRESS', '127.0.0.1:61679'),
+    metricsBindAddress: r.string('METRICS_BIND_ADDRESS', ':61678'),
     disableIntrospection: r.boolA('DISABLE_INTROSPECTION', false),
     disableMetrics: r.boolA('DISABLE_METRICS', false),
     logLevel: readLogLevel(r),

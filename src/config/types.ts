@@ -115,6 +115,11 @@ export interface Config {
   // ---- observability -----------------------------------------------------------------------
   /** INTROSPECTION_BIND_ADDRESS, default '127.0.0.1:61679'; 'host:port' or 'unix:<path>'. */
   readonly introspectionBindAddress: string;
+  /**
+   * METRICS_BIND_ADDRESS (ours), default ':61678' (all addresses, as the reference); 'host:port'
+   * or 'unix:<path>'. Lets several daemons (tests, demos) share a host.
+   */
+  readonly metricsBindAddress: string;
   /** DISABLE_INTROSPECTION (Bool A), default false. */
   readonly disableIntrospection: boolean;
   /** DISABLE_METRICS (Bool A), default false. */

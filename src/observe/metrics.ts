@@ -152,16 +152,10 @@ export class IpamdMetrics {
     ['bucket'],
     [0.01, 0.1, 0.5, 1, 5, 20, 60],
   );
-  readonly checkpointWrites = this.counter(
-    'vpcipamd_checkpoint_writes_total',
-    'Checkpoint writes by result',
-    ['result'],
-  );
-  readonly checkpointChangesPerWrite = this.histogram(
-    'vpcipamd_checkpoint_changes_per_write',
-    'Changes made durable by one checkpoint write (group commit)',
-    [],
-    [1, 2, 4, 8, 16, 32, 64],
+  readonly checkpointWrites = this.gauge(
+    'vpcipamd_checkpoint_writes',
+    'Checkpoint writes since start, by network card and result (read from the writers at scrape time)',
+    ['card', 'result'],
   );
 
   constructor(version: string) {

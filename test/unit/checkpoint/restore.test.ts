@@ -106,6 +106,28 @@ describe('restore from the checkpoint (in memory)', () => {
     expect(fs.files.has(`${PATH}.dropped`)).toBe(false);
   });
 
+  it('host links unknown (host networking disabled): no entry is judged stale by its veth', async () => {
+    const fs = new MemoryFs();
+    fs.files.set(
+      PATH,
+      encodeCheckpoint({
+        allocations: [alloc('a', '10.0.1.3'), alloc('z', '10.9.9.9')],
+        cooldown: [],
+      }),
+    );
+    const { ds } = inventory();
+    const report = await restoreCheckpoint({
+      path: PATH,
+      datastore: ds,
+      liveLinkNames: undefined,
+      fs,
+    });
+    expect(report.restored.map((r) => r.ip)).toEqual(['10.0.1.3']);
+    // Still dropped (with evidence) when the address is on no CIDR; never for a missing veth.
+    expect(report.dropped.map((d) => d.reason)).toEqual(['not-on-any-cidr']);
+    expect(report.rulesToPrune).toEqual([]);
+  });
+
   it('drops stale veths and unknown IPs into <file>.dropped, fsynced BEFORE the rewrite', async () => {
     const fs = new MemoryFs();
     const stale = alloc('gone', '10.0.1.4', 'deleted-pod');

@@ -46,6 +46,7 @@ const DEFAULTS: { readonly [K in keyof Config]: Config[K] } = {
   grpcSocketPath: '/var/run/aws-node/ipamd.sock', // I §0: the reference's fixed socket
   ec2RateLimits: {}, // O: EC2's documented buckets apply
   introspectionBindAddress: '127.0.0.1:61679', // I
+  metricsBindAddress: ':61678', // O: the reference's fixed :61678 — compat.md
   disableIntrospection: false, // I
   disableMetrics: false, // I
   logLevel: 'debug', // I: "Debug", as a pino level
@@ -116,6 +117,7 @@ describe('defaults (empty environment)', () => {
       'IPAMD_GRPC_SOCKET',
       'EC2_API_RATE_LIMITS',
       'INTROSPECTION_BIND_ADDRESS',
+      'METRICS_BIND_ADDRESS',
       'AWS_VPC_K8S_CNI_LOGLEVEL',
       'AWS_VPC_K8S_CNI_LOG_FILE',
       'AWS_VPC_K8S_CNI_EXTERNALSNAT',

@@ -1,0 +1,59 @@
+import { ConfigError } from '../config/types.ts';
+import { type RunningDaemon, runDaemon } from '../daemon/run-daemon.ts';
+
+/**
+ * `vpc-ipamd run`: the daemon (aws-node's aws-k8s-agent). Configuration comes from the
+ * environment only, as in the DaemonSet. The first SIGTERM stops pool growth and ENI frees but
+ * keeps serving pods until the pod is killed (the reference); a second SIGTERM, or SIGINT, stops
+ * cleanly: servers closed, the checkpoint flushed, the socket removed, exit 0.
+ */
+
+const HELP = `usage: vpc-ipamd run
+
+Runs ipamd. Every setting comes from the environment (the aws-node variables, e.g.
+WARM_ENI_TARGET, ENABLE_PREFIX_DELEGATION, AWS_VPC_K8S_CNI_LOG_FILE), plus ours:
+WARM_POOL_MODE, ADD_WAIT_SECONDS, IPAMD_GRPC_SOCKET, METRICS_BIND_ADDRESS,
+DISABLE_HOST_NETWORKING, EC2_API_RATE_LIMITS (docs/compat.md).
+`;
+
+export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (args.length > 0) {
+    process.stderr.write(`vpc-ipamd run: unexpected arguments ${args.join(' ')}\n${HELP}`);
+    return 1;
+  }
+  let daemon: RunningDaemon;
+  try {
+    daemon = await runDaemon({ env: process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`vpc-ipamd: ${error.problems.length} configuration problem(s):\n`);
+      for (const problem of error.problems) process.stderr.write(`  - ${problem}\n`);
+    } else {
+      process.stderr.write(`vpc-ipamd: failed to start: ${(error as Error).message}\n`);
+    }
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      daemon.stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          process.stderr.write(`vpc-ipamd: error while stopping: ${String(error)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', () => {
+      if (daemon.ipamd.isTerminating) stop();
+      else daemon.terminate();
+    });
+  });
+}

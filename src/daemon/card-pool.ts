@@ -1,0 +1,68 @@
+import type { CheckpointWriter } from '../checkpoint/writer.ts';
+import type { EniNetwork, HostNetwork } from '../host/host-network.ts';
+import type { Datastore } from '../ipam/datastore.ts';
+import type { PoolSettings, PoolStats } from '../ipam/pool-targets.ts';
+import { AddWaiters } from './add-waiters.ts';
+import type { Scheduler } from './scheduler.ts';
+
+/**
+ * Everything the daemon keeps for one managed network card: its datastore and checkpoint, the
+ * ADDs waiting on it, the pool timers, the host view of its ENIs, and a mutex so that no two EC2
+ * mutations of the card run at once.
+ */
+export class CardPool {
+  readonly card: number;
+  readonly datastore: Datastore;
+  readonly checkpoint: CheckpointWriter;
+  readonly waiters: AddWaiters;
+  settings: PoolSettings;
+  /** ENI slots left for the card = maxEni − unmanaged − trunk reserve − ENIs in the datastore. */
+  maxEni: number;
+  unmanagedEnis: number;
+  /** When the pool last shrank (CIDRs released); decreases are at least 30 s apart. */
+  lastDecreaseAt = Number.NEGATIVE_INFINITY;
+  /** When EC2 last answered InsufficientCidrBlocks / InsufficientFreeAddressesInSubnet. */
+  insufficientCapacityAt = Number.NEGATIVE_INFINITY;
+  /** Last increase, decrease or reconcile; reconcile runs after 60 s without one. */
+  lastPoolActionAt: number;
+  /** Host-side facts of each ENI set up on this card, for teardown when it is freed. */
+  readonly eniNetworks = new Map<string, EniNetwork>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(options: {
+    card: number;
+    datastore: Datastore;
+    checkpoint: CheckpointWriter;
+    settings: PoolSettings;
+    maxEni: number;
+    unmanagedEnis: number;
+    scheduler: Scheduler;
+  }) {
+    this.card = options.card;
+    this.datastore = options.datastore;
+    this.checkpoint = options.checkpoint;
+    this.settings = options.settings;
+    this.maxEni = options.maxEni;
+    this.unmanagedEnis = options.unmanagedEnis;
+    this.waiters = new AddWaiters(options.scheduler);
+    this.lastPoolActionAt = options.scheduler.now();
+  }
+
+  stats(): PoolStats {
+    return this.datastore.stats();
+  }
+
+  /** Runs `task` after every task queued before it; tasks of one card never overlap. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task, task);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Tears down host rules of an ENI the card no longer has (best effort). */
+  async forgetEniNetwork(host: HostNetwork, eniId: string): Promise<void> {
+    const network = this.eniNetworks.get(eniId);
+    this.eniNetworks.delete(eniId);
+    if (network) await host.teardownEni(network);
+  }
+}

@@ -1,0 +1,288 @@
+import type { Ec2Port } from '../aws/ec2-port.ts';
+import type { ImdsPort, InstanceIdentity } from '../aws/imds-port.ts';
+import {
+  LEAKED_ENI_CLEANUP_INTERVAL_MS,
+  LEAKED_ENI_FIRST_RUN_MAX_DELAY_MS,
+} from '../aws/leaked-enis.ts';
+import type { Config } from '../config/types.ts';
+import type { HostNetwork } from '../host/host-network.ts';
+import { VpcCidrWatch } from '../host/snat/vpc-cidr-watch.ts';
+import { type EnisIntrospection, enisIntrospection } from '../ipam/datastore-view.ts';
+import { isPoolTooLow } from '../ipam/pool-targets.ts';
+import type { Logger } from '../observe/logger.ts';
+import type { IpamdMetrics } from '../observe/metrics.ts';
+import type { CardPool } from './card-pool.ts';
+import type { EniActions } from './eni-actions.ts';
+import type { NodeFacts } from './node-facts.ts';
+import { initNode } from './node-init.ts';
+import { PodNetwork } from './pod-network.ts';
+import { PoolManager } from './pool-manager.ts';
+import { Reconciler } from './reconciler.ts';
+import type { Scheduler } from './scheduler.ts';
+
+/** The reference's pool loop period; in reactive mode it is only the safety net. */
+export const POOL_TICK_MS = 5_000;
+/** VPC CIDRs and security groups are re-read this often. */
+export const REFRESH_MS = 30_000;
+
+export interface IpamdDeps {
+  readonly config: Config;
+  readonly identity: InstanceIdentity;
+  readonly imds: ImdsPort;
+  readonly ec2: Ec2Port;
+  readonly host: HostNetwork;
+  readonly scheduler: Scheduler;
+  readonly logger: Logger;
+  readonly metrics: IpamdMetrics;
+  readonly random?: () => number;
+  readonly maxPods?: number;
+}
+
+/**
+ * One node's ipamd: node init and pre-scaling in `start`, then the pool manager, reconcile and
+ * the 30 s refreshes on timers (`startTimers`). The gRPC, metrics and introspection servers are
+ * the caller's (src/daemon/run-daemon.ts); they talk to `podNetwork` and `introspection`.
+ */
+export class Ipamd {
+  readonly node: NodeFacts;
+  readonly pools: readonly CardPool[];
+  readonly podNetwork: PodNetwork;
+  readonly poolManager: PoolManager;
+  readonly reconciler: Reconciler;
+  private readonly deps: IpamdDeps;
+  private readonly actions: EniActions;
+  private readonly stopTimers: (() => void)[] = [];
+  private terminating = false;
+  private tickRunning = false;
+
+  private constructor(deps: IpamdDeps, init: Awaited<ReturnType<typeof initNode>>) {
+    this.deps = deps;
+    this.node = init.node;
+    this.pools = init.pools;
+    this.actions = init.actions;
+    const { config, scheduler, logger, metrics } = deps;
+    this.poolManager = new PoolManager({
+      config,
+      scheduler,
+      actions: init.actions,
+      logger,
+      metrics,
+      isTerminating: () => this.terminating,
+    });
+    this.reconciler = new Reconciler({
+      config,
+      node: init.node,
+      imds: deps.imds,
+      ec2: deps.ec2,
+      actions: init.actions,
+      host: deps.host,
+      cooldown: init.cooldown,
+      scheduler,
+      logger,
+      metrics,
+      unmanagedEnis: init.unmanagedEnis,
+    });
+    this.podNetwork = new PodNetwork({
+      config,
+      node: init.node,
+      pools: init.pools,
+      scheduler,
+      logger,
+      metrics,
+      wakePool: (pool, reason) => this.poolManager.wake(pool, reason),
+      releaseUnusedPrefixes: (pool, eniId) => {
+        void pool.exclusive(() =>
+          this.actions.releaseCidrs(
+            pool,
+            eniId,
+            pool.datastore.freeableCidrs(eniId).filter((c) => c.isPrefix),
+          ),
+        );
+      },
+    });
+  }
+
+  /** Node init, then pre-scaling of every card whose pool is too low (spec §1.1 step 17). */
+  static async start(deps: IpamdDeps): Promise<Ipamd> {
+    const { metrics, scheduler, logger } = deps;
+    const started = scheduler.now();
+    metrics.actionInProgress.inc({ fn: 'nodeInit' });
+    let ipamd: Ipamd;
+    try {
+      ipamd = new Ipamd(deps, await initNode(deps));
+      if (!deps.config.disableNetworkResourceProvisioning) {
+        for (const pool of ipamd.pools) {
+          if (isPoolTooLow(pool.stats(), pool.settings))
+            await ipamd.poolManager.runPass(pool, 'init');
+        }
+      }
+      metrics.nodeInitDuration.observe({ success: 'true' }, (scheduler.now() - started) / 1000);
+    } catch (error) {
+      metrics.nodeInitDuration.observe({ success: 'false' }, (scheduler.now() - started) / 1000);
+      throw error;
+    } finally {
+      metrics.actionInProgress.dec({ fn: 'nodeInit' });
+    }
+    logger.info(
+      {
+        instanceId: ipamd.node.instanceId,
+        instanceType: ipamd.node.instanceType,
+        cards: ipamd.pools.map((p) => ({ card: p.card, ...p.stats() })),
+      },
+      'node initialised',
+    );
+    return ipamd;
+  }
+
+  /** Starts the pool loop, the 30 s refreshes and the hourly leaked-ENI cleanup. */
+  startTimers(): void {
+    const { scheduler, config } = this.deps;
+    this.stopTimers.push(scheduler.every(POOL_TICK_MS, () => void this.tick()));
+    const watch = new VpcCidrWatch({
+      source: () => this.deps.imds.getVpcIpv4Cidrs(),
+      apply: async (cidrs) => {
+        await this.deps.host.updateSnat(cidrs);
+        this.node.live.vpcCidrs = cidrs;
+      },
+      initial: this.node.live.vpcCidrs,
+      intervalMs: REFRESH_MS,
+      scheduler: {
+        setTimeout: (callback, ms) => scheduler.after(ms, callback),
+        clearTimeout: (cancel) => (cancel as () => void)(),
+      },
+      log: this.deps.logger,
+    });
+    watch.start();
+    this.stopTimers.push(() => watch.stop());
+    if (!config.disableNetworkResourceProvisioning) {
+      this.stopTimers.push(scheduler.every(REFRESH_MS, () => void this.refreshSecurityGroups()));
+    }
+    if (!config.disableLeakedEniCleanup) {
+      const firstDelay = Math.floor(
+        (this.deps.random ?? Math.random)() * LEAKED_ENI_FIRST_RUN_MAX_DELAY_MS,
+      );
+      this.stopTimers.push(
+        scheduler.after(firstDelay, () => {
+          void this.cleanUpLeakedEnis();
+          this.stopTimers.push(
+            scheduler.every(LEAKED_ENI_CLEANUP_INTERVAL_MS, () => void this.cleanUpLeakedEnis()),
+          );
+        }),
+      );
+    }
+  }
+
+  /** SIGTERM: no more growth and no ENI frees; ADDs and DELs are still served (the reference). */
+  terminate(): void {
+    this.terminating = true;
+    this.deps.logger.info('terminating: pool growth and ENI frees stopped; still serving pods');
+  }
+
+  get isTerminating(): boolean {
+    return this.terminating;
+  }
+
+  /** Stops the timers and waits until every checkpoint write has landed. */
+  async stop(): Promise<void> {
+    for (const stop of this.stopTimers.splice(0)) stop();
+    await Promise.all(this.pools.map((pool) => pool.checkpoint.idle()));
+  }
+
+  /** One tick of the reference's loop: pool passes, then reconcile when the pool was quiet 60 s. */
+  async tick(): Promise<void> {
+    if (this.tickRunning) return;
+    this.tickRunning = true;
+    try {
+      for (const pool of this.pools) await this.poolManager.runPass(pool, 'tick');
+      await this.reconciler.reconcile(this.pools);
+    } finally {
+      this.tickRunning = false;
+    }
+  }
+
+  /** `/v1/enis`: card index → the datastore view, as the reference shows it. */
+  introspectEnis(): EnisIntrospection {
+    return enisIntrospection(
+      this.pools.map((pool) => ({ networkCard: pool.card, snapshot: pool.datastore.describe() })),
+    );
+  }
+
+  /**
+   * Refreshes the datastore gauges, summed over cards (the reference's last-writer-wins per card
+   * is replaced by a node total; docs/compat.md).
+   */
+  refreshMetrics(): void {
+    const { metrics } = this.deps;
+    let enis = 0;
+    let total = 0;
+    let assigned = 0;
+    let prefixes = 0;
+    let eniMax = 0;
+    metrics.assignedIpPerCidr.reset();
+    metrics.assignedIpPerEni.reset();
+    for (const pool of this.pools) {
+      const inventory = pool.datastore.inventory();
+      enis += pool.datastore.eniCount;
+      total += inventory.totalAddresses;
+      assigned += inventory.assignedAddresses;
+      prefixes += inventory.prefixes;
+      eniMax += pool.maxEni - pool.unmanagedEnis;
+      for (const use of pool.datastore.assignedPerCidr())
+        metrics.assignedIpPerCidr.set({ cidr: use.cidr }, use.assigned);
+      for (const use of pool.datastore.assignedPerEni())
+        metrics.assignedIpPerEni.set({ eni: use.eniId }, use.assigned);
+      metrics.checkpointWrites.set(
+        { card: String(pool.card), result: 'success' },
+        pool.checkpoint.counts().writes,
+      );
+      metrics.checkpointWrites.set(
+        { card: String(pool.card), result: 'error' },
+        pool.checkpoint.counts().failures,
+      );
+    }
+    metrics.enisAllocated.set(enis);
+    metrics.totalIpAddresses.set(total);
+    metrics.assignedIpAddresses.set(assigned);
+    metrics.totalIpv4Prefixes.set(prefixes);
+    metrics.eniMax.set(eniMax);
+    metrics.ipMax.set(eniMax * this.node.limits.maxIPsPerEni);
+    metrics.waitingAdds.set(this.pools.reduce((n, pool) => n + pool.waiters.count, 0));
+  }
+
+  private async refreshSecurityGroups(): Promise<void> {
+    const { imds, ec2, config, logger } = this.deps;
+    try {
+      const groups = [...(await imds.getSecurityGroupIds())].sort();
+      if (groups.join(',') === this.node.live.securityGroupIds.join(',')) return;
+      this.node.live.securityGroupIds = groups;
+      logger.info({ securityGroups: groups }, 'primary ENI security groups changed');
+      if (config.customNetworking) return;
+      for (const pool of this.pools) {
+        for (const eni of pool.datastore.enis()) {
+          if (eni.isPrimary) continue;
+          await ec2
+            .setSecurityGroups(eni.id, groups)
+            .catch((error: unknown) =>
+              logger.warn({ err: error, eniId: eni.id }, 'updating ENI security groups failed'),
+            );
+        }
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'reading security groups from IMDS failed');
+    }
+  }
+
+  private async cleanUpLeakedEnis(): Promise<void> {
+    try {
+      const report = await this.deps.ec2.cleanUpLeakedEnis(this.node.vpcId);
+      this.deps.logger.info(
+        { deleted: report.deleted, tagged: report.tagged, failed: report.failed.length },
+        'leaked-ENI cleanup',
+      );
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'leaked-ENI cleanup failed');
+    }
+  }
+}
+
+export type { Ec2Port, InstanceIdentity };

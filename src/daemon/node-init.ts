@@ -1,0 +1,316 @@
+import type { Ec2Port } from '../aws/ec2-port.ts';
+import type { ImdsPort, InstanceIdentity } from '../aws/imds-port.ts';
+import { resolveInstanceType } from '../aws/instance-type-lookup.ts';
+import { isSubnetExcluded } from '../aws/subnet-selection.ts';
+import { checkpointPath } from '../checkpoint/paths.ts';
+import { type RestoreReport, restoreCheckpoint } from '../checkpoint/restore.ts';
+import { renderCheckpoint } from '../checkpoint/snapshot.ts';
+import { CheckpointWriter } from '../checkpoint/writer.ts';
+import type { Config } from '../config/types.ts';
+import type { HostNetwork } from '../host/host-network.ts';
+import { Datastore } from '../ipam/datastore.ts';
+import { deriveLimits, maxPodsFor } from '../ipam/instance-limits.ts';
+import type { PoolSettings } from '../ipam/pool-targets.ts';
+import type { Logger } from '../observe/logger.ts';
+import type { IpamdMetrics } from '../observe/metrics.ts';
+import { CardPool } from './card-pool.ts';
+import { EniActions } from './eni-actions.ts';
+import { type DiscoveredEni, discoverEnis } from './eni-discovery.ts';
+import type { NodeFacts } from './node-facts.ts';
+import { ReconcileCooldown } from './reconcile-cooldown.ts';
+import type { Scheduler } from './scheduler.ts';
+
+export interface NodeInitDeps {
+  readonly config: Config;
+  readonly identity: InstanceIdentity;
+  readonly imds: ImdsPort;
+  readonly ec2: Ec2Port;
+  readonly host: HostNetwork;
+  readonly scheduler: Scheduler;
+  readonly logger: Logger;
+  readonly metrics: IpamdMetrics;
+  readonly random?: () => number;
+  /** Max pods for the node; default the instance table's value (eni-max-pods.txt). */
+  readonly maxPods?: number;
+}
+
+export interface InitializedNode {
+  readonly node: NodeFacts;
+  /** Managed cards in card order. */
+  readonly pools: CardPool[];
+  readonly actions: EniActions;
+  readonly cooldown: ReconcileCooldown;
+  readonly unmanagedEnis: Set<string>;
+  readonly restoreReports: ReadonlyMap<number, RestoreReport>;
+}
+
+/** A configuration this build cannot serve; node init stops with this message. */
+export class UnsupportedConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedConfigError';
+  }
+}
+
+/**
+ * Node init (spec/ipamd.md §1.1 step 5): limits, host networking, ENI discovery, one datastore
+ * per managed card, ENI set-up, checkpoint restore, mode-toggle cleanup, pod rules. Pre-scaling is
+ * left to the caller, which owns the pool manager. Any error here is fatal to the daemon.
+ */
+export async function initNode(deps: NodeInitDeps): Promise<InitializedNode> {
+  const { config, identity, imds, ec2, host, scheduler, logger } = deps;
+  refuseUnsupported(config);
+
+  const typeInfo = await resolveInstanceType(ec2, identity.instanceType);
+  if (!typeInfo)
+    throw new Error(
+      `unknown instance type ${identity.instanceType}: no ENI/IP limits in the table or from EC2`,
+    );
+  const limits = deriveLimits(typeInfo, {
+    maxEni: config.maxEni,
+    prefixDelegation: config.enablePrefixDelegation,
+  });
+  if (config.enablePrefixDelegation && !limits.prefixDelegation) {
+    logger.warn(
+      { instanceType: identity.instanceType },
+      'prefix delegation needs a Nitro or bare-metal instance; using secondary IPs',
+    );
+  }
+
+  const vpcCidrs = await imds.getVpcIpv4Cidrs();
+  const securityGroupIds = [...(await imds.getSecurityGroupIds())].sort();
+  await host.setupHost({
+    vpcCidrs,
+    primaryMac: identity.primaryMac,
+    primaryIp: identity.primaryIpv4,
+  });
+
+  const discovered = await discoverEnis(imds, ec2, {
+    instanceId: identity.instanceId,
+    primaryMac: identity.primaryMac,
+    manageUntaggedEni: config.manageUntaggedEni,
+    imdsOnly: config.imdsOnlyMode,
+  });
+  const primary = discovered.find((eni) => eni.isPrimary);
+  if (!primary)
+    throw new Error(`the primary ENI (MAC ${identity.primaryMac}) is not among the attached ENIs`);
+  const imdsPrimary = (await imds.listEnis()).find((eni) => eni.isPrimary);
+
+  const managedCards = config.enableMultiNic
+    ? managedNetworkCards(
+        typeInfo.networkCards.map((c) => c.networkCardIndex),
+        discovered,
+      )
+    : [0];
+  const unmanagedEnis = new Set(
+    discovered
+      .filter(
+        (eni) =>
+          !eni.managed ||
+          eni.interfaceType === 'efa-only' ||
+          !managedCards.includes(eni.networkCard),
+      )
+      .map((eni) => eni.eniId),
+  );
+
+  const node: NodeFacts = {
+    instanceId: identity.instanceId,
+    instanceType: identity.instanceType,
+    region: identity.region,
+    availabilityZone: identity.availabilityZone,
+    vpcId: primary.ec2?.vpcId ?? imdsPrimary?.vpcId ?? '',
+    primaryMac: identity.primaryMac,
+    primaryIp: identity.primaryIpv4,
+    primaryEniId: primary.eniId,
+    primarySubnetId: primary.subnetId,
+    typeInfo,
+    limits,
+    connectionTracking: primary.ec2?.connectionTracking,
+    maxPods: deps.maxPods ?? maxPodsFor(typeInfo),
+    live: { vpcCidrs, securityGroupIds },
+  };
+
+  const cooldown = new ReconcileCooldown();
+  const actions = new EniActions({ ...deps, node, cooldown });
+  for (const eni of discovered)
+    if (eni.subnetCidr) actions.noteSubnetCidr(eni.subnetId, eni.subnetCidr);
+
+  const pools = managedCards.map((card) => {
+    const datastore = new Datastore({
+      clock: scheduler,
+      cooldownMs: config.ipCooldownSeconds * 1000,
+      networkCard: card,
+      prefixDelegation: limits.prefixDelegation,
+    });
+    const checkpoint = new CheckpointWriter({
+      path: checkpointPath(config.backingStorePath, card),
+      render: () => renderCheckpoint(datastore),
+    });
+    return new CardPool({
+      card,
+      datastore,
+      checkpoint,
+      settings: poolSettings(config, card, limits, node.maxPods),
+      maxEni: limits.maxEni,
+      unmanagedEnis: discovered.filter(
+        (eni) => eni.networkCard === card && unmanagedEnis.has(eni.eniId),
+      ).length,
+      scheduler,
+    });
+  });
+
+  for (const pool of pools) {
+    for (const eni of discovered.filter(
+      (e) => e.networkCard === pool.card && !unmanagedEnis.has(e.eniId),
+    )) {
+      await adopt(deps, actions, pool, eni);
+    }
+  }
+
+  const restoreReports = new Map<number, RestoreReport>();
+  const liveLinks = config.disableHostNetworking ? undefined : await host.listLinkNames();
+  for (const pool of pools) {
+    const report = await restoreCheckpoint({
+      path: pool.checkpoint.path,
+      datastore: pool.datastore,
+      liveLinkNames: liveLinks,
+    });
+    restoreReports.set(pool.card, report);
+    if (report.rulesToPrune.length > 0) await host.prunePodRules(report.rulesToPrune);
+    logger.info(
+      {
+        card: pool.card,
+        fresh: report.fresh,
+        restored: report.restored.length,
+        dropped: report.dropped.length,
+        droppedFile: report.droppedFile,
+      },
+      'checkpoint restored',
+    );
+  }
+
+  if (!config.disableNetworkResourceProvisioning) {
+    for (const pool of pools) {
+      await excludeSubnets(deps, actions, pool);
+      await releaseOtherModeCidrs(actions, pool, limits.prefixDelegation);
+    }
+  }
+
+  await host.programPodRules(
+    [...restoreReports.values()].flatMap((report) =>
+      report.restored.map((r) => ({ ip: r.ip, routeTableId: r.routeTableId })),
+    ),
+  );
+  await host.configureExternalServiceRules(config.externalServiceCidrs);
+  return { node, pools, actions, cooldown, unmanagedEnis, restoreReports };
+}
+
+/**
+ * Settings that need parts this build does not have yet (the Kubernetes API for ENIConfig,
+ * security groups for pods and pod annotations; IPv6): refuse clearly rather than run wrong.
+ */
+function refuseUnsupported(config: Config): void {
+  const problems: string[] = [];
+  if (config.enableIPv6)
+    problems.push('ENABLE_IPv6=true (IPv6 pod addresses are not supported by this build yet)');
+  if (config.customNetworking)
+    problems.push(
+      'AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true (ENIConfig needs the Kubernetes API, not read by this build yet)',
+    );
+  if (config.enablePodEni)
+    problems.push(
+      'ENABLE_POD_ENI=true (security groups for pods need the Kubernetes API, not read by this build yet)',
+    );
+  if (config.annotatePodIp)
+    problems.push('ANNOTATE_POD_IP=true (needs the Kubernetes API, not read by this build yet)');
+  if (problems.length > 0)
+    throw new UnsupportedConfigError(`unsupported settings: ${problems.join('; ')}`);
+}
+
+/** Cards to manage with ENABLE_MULTI_NIC: all but those whose only ENIs are efa-only (spec §4.9). */
+function managedNetworkCards(
+  cards: readonly number[],
+  discovered: readonly DiscoveredEni[],
+): number[] {
+  return [...cards]
+    .sort((a, b) => a - b)
+    .filter((card) => {
+      const onCard = discovered.filter((eni) => eni.networkCard === card);
+      return (
+        card === 0 ||
+        !onCard.some((eni) => eni.interfaceType === 'efa-only') ||
+        onCard.some((eni) => eni.managed && eni.interfaceType !== 'efa-only')
+      );
+    });
+}
+
+export function poolSettings(
+  config: Config,
+  card: number,
+  limits: { maxIPsPerEni: number; maxPrefixesPerEni: number; prefixDelegation: boolean },
+  maxPods: number,
+): PoolSettings {
+  return {
+    warmIpTarget: config.warmIpTarget,
+    minimumIpTarget: config.minimumIpTarget,
+    warmEniTarget: config.warmEniTarget,
+    warmPrefixTarget: config.warmPrefixTarget,
+    prefixDelegation: limits.prefixDelegation,
+    maxIPsPerEni: limits.maxIPsPerEni,
+    maxPrefixesPerEni: limits.maxPrefixesPerEni,
+    maxPods,
+    networkCard: card,
+  };
+}
+
+async function adopt(
+  deps: NodeInitDeps,
+  actions: EniActions,
+  pool: CardPool,
+  eni: DiscoveredEni,
+): Promise<void> {
+  const { config, ec2, logger } = deps;
+  if (!config.disableNetworkResourceProvisioning && eni.interfaceType !== 'trunk') {
+    // The reference treats a failure here as fatal (missing IAM permissions show up at once).
+    await ec2.ensureEniTags(eni.eniId, eni.tags);
+  }
+  const adopted = await actions.adoptEni(pool, eni);
+  if (!adopted) logger.warn({ eniId: eni.eniId }, 'ENI skipped at init; reconcile will try again');
+}
+
+/** Marks ENIs in excluded subnets and gives back their unused addresses (spec §6.6). */
+async function excludeSubnets(
+  deps: NodeInitDeps,
+  actions: EniActions,
+  pool: CardPool,
+): Promise<void> {
+  if (!deps.config.enableSubnetDiscovery) return;
+  const enis = pool.datastore.enis();
+  const subnets = await deps.ec2.describeSubnets({
+    subnetIds: [...new Set(enis.map((eni) => eni.subnetId))],
+  });
+  for (const eni of enis) {
+    const subnet = subnets.find((s) => s.subnetId === eni.subnetId);
+    if (eni.isPrimary || !isSubnetExcluded(subnet, deps.config.clusterName)) continue;
+    pool.datastore.setExcludedForPodIps(eni.id, true);
+    await actions.releaseCidrs(pool, eni.id, pool.datastore.freeableCidrs(eni.id));
+    deps.logger.info(
+      { eniId: eni.id, subnetId: eni.subnetId },
+      'ENI is in an excluded subnet; no new pods on it',
+    );
+  }
+}
+
+/** After a PD toggle: give back unassigned CIDRs of the kind the mode no longer uses (spec §1.1 step 10). */
+async function releaseOtherModeCidrs(
+  actions: EniActions,
+  pool: CardPool,
+  prefixDelegation: boolean,
+): Promise<void> {
+  for (const eni of pool.datastore.enis()) {
+    const otherKind = pool.datastore
+      .freeableCidrs(eni.id)
+      .filter((c) => c.isPrefix !== prefixDelegation);
+    await actions.releaseCidrs(pool, eni.id, otherKind);
+  }
+}

@@ -1,0 +1,213 @@
+import { isEc2Error } from '../aws/errors.ts';
+import type { Config } from '../config/types.ts';
+import { chooseEniToFree, type EniUsage, shouldRemoveExtraEnis } from '../ipam/eni-release.ts';
+import { amountToRelease } from '../ipam/pool-decrease.ts';
+import {
+  eniSlotsLeft,
+  type IncreaseStep,
+  planIncrease,
+  slotsPerEni,
+} from '../ipam/pool-increase.ts';
+import { isPoolTooHigh } from '../ipam/pool-targets.ts';
+import type { Logger } from '../observe/logger.ts';
+import type { IpamdMetrics } from '../observe/metrics.ts';
+import type { CardPool } from './card-pool.ts';
+import type { EniActions } from './eni-actions.ts';
+import type { Scheduler } from './scheduler.ts';
+
+/** Pool decreases are at least this far apart (the reference's decreaseIPPoolInterval). */
+export const DECREASE_INTERVAL_MS = 30_000;
+/** No growth for this long after InsufficientCidrBlocks / InsufficientFreeAddressesInSubnet. */
+export const INSUFFICIENT_CAPACITY_PAUSE_MS = 120_000;
+
+/** What woke a pass (a label of vpcipamd_pool_wakeups_total). */
+export type WakeReason = 'tick' | 'assign' | 'unassign' | 'empty_add' | 'init';
+
+export interface PoolManagerDeps {
+  readonly config: Config;
+  readonly scheduler: Scheduler;
+  readonly actions: EniActions;
+  readonly logger: Logger;
+  readonly metrics: IpamdMetrics;
+  /** True after SIGTERM: no more growth and no ENI frees (the reference's terminating flag). */
+  readonly isTerminating: () => boolean;
+  /** Called after every pass, e.g. to refresh the datastore gauges. */
+  readonly afterPass?: (pool: CardPool) => void;
+}
+
+/**
+ * The pool manager: one pass per card runs the reference's `updateIPPoolIfRequired` — grow when
+ * too low (or, in reactive mode, when ADDs wait), else shrink when too high (≥30 s apart), and
+ * independently free at most one ENI. Passes of a card never overlap (the card's mutex) and
+ * wake-ups that arrive during a pass are folded into one more pass.
+ */
+export class PoolManager {
+  private readonly deps: PoolManagerDeps;
+  private readonly rerun = new Map<CardPool, WakeReason>();
+  private readonly running = new Set<CardPool>();
+
+  constructor(deps: PoolManagerDeps) {
+    this.deps = deps;
+  }
+
+  /** Reactive mode: run a pass for the card soon; coalesces with a pass already running. */
+  wake(pool: CardPool, reason: WakeReason): void {
+    if (this.deps.config.warmPoolMode !== 'reactive') return;
+    if (this.running.has(pool)) {
+      this.rerun.set(pool, reason);
+      return;
+    }
+    this.running.add(pool);
+    setImmediate(() => void this.drive(pool, reason));
+  }
+
+  private async drive(pool: CardPool, first: WakeReason): Promise<void> {
+    let reason: WakeReason | undefined = first;
+    try {
+      while (reason !== undefined) {
+        this.rerun.delete(pool);
+        await this.runPass(pool, reason);
+        reason = this.rerun.get(pool);
+      }
+    } finally {
+      this.running.delete(pool);
+    }
+  }
+
+  /** One pass for one card, under the card's mutex. Never rejects. */
+  runPass(pool: CardPool, reason: WakeReason): Promise<void> {
+    return pool.exclusive(async () => {
+      this.deps.metrics.poolWakeups.inc({ reason });
+      try {
+        await this.pass(pool);
+      } catch (error) {
+        this.deps.metrics.ipamdErrors.inc({ fn: 'updateIPPoolIfRequired' });
+        this.deps.logger.error({ err: error, card: pool.card }, 'pool pass failed');
+      } finally {
+        this.deps.afterPass?.(pool);
+      }
+    });
+  }
+
+  private async pass(pool: CardPool): Promise<void> {
+    const { config, scheduler, metrics } = this.deps;
+    if (config.disableNetworkResourceProvisioning) {
+      pool.waiters.nothingComing();
+      return;
+    }
+    const grew = await this.increase(pool);
+    if (!grew) {
+      // Nothing is on its way: waiting ADDs fail now instead of at their deadline.
+      pool.waiters.nothingComing();
+      const now = scheduler.now();
+      if (
+        isPoolTooHigh(pool.stats(), pool.settings) &&
+        now - pool.lastDecreaseAt > DECREASE_INTERVAL_MS
+      ) {
+        metrics.actionInProgress.inc({ fn: 'decreaseDatastorePool' });
+        try {
+          const over = amountToRelease(pool.stats(), pool.settings);
+          await this.deps.actions.releaseFreeCidrs(pool, over);
+        } finally {
+          metrics.actionInProgress.dec({ fn: 'decreaseDatastorePool' });
+          pool.lastDecreaseAt = scheduler.now();
+          pool.lastPoolActionAt = scheduler.now();
+        }
+      }
+    }
+    await this.freeOneEni(pool);
+  }
+
+  /** Runs the growth plan; true when it did something (or tried to). */
+  private async increase(pool: CardPool): Promise<boolean> {
+    const { config, scheduler, metrics, logger } = this.deps;
+    if (this.deps.isTerminating()) return false;
+    if (scheduler.now() - pool.insufficientCapacityAt < INSUFFICIENT_CAPACITY_PAUSE_MS)
+      return false;
+    const steps = this.plan(pool);
+    if (steps.length === 0) return false;
+    metrics.actionInProgress.inc({ fn: 'increaseDatastorePool' });
+    let added = 0;
+    let outOfCapacity = false;
+    try {
+      for (const step of steps) {
+        try {
+          added +=
+            step.kind === 'assign'
+              ? await this.deps.actions.growEni(pool, step.eniId, step.count)
+              : await this.deps.actions.createEni(pool, step.count);
+        } catch (error) {
+          if (isEc2Error(error, 'insufficientCapacity')) {
+            outOfCapacity = true;
+            logger.warn(
+              { card: pool.card, code: error.code },
+              'the subnet is out of addresses or /28 blocks; consider another subnet or a subnet CIDR reservation',
+            );
+            // With subnet discovery the next step may use another subnet; otherwise stop here.
+            if (config.enableSubnetDiscovery) continue;
+            break;
+          }
+          metrics.ipamdErrors.inc({
+            fn: step.kind === 'assign' ? 'increaseIPPoolAssign' : 'increaseIPPoolAllocENI',
+          });
+          logger.error({ err: error, card: pool.card, step }, 'growing the pool failed');
+          break;
+        }
+      }
+    } finally {
+      metrics.actionInProgress.dec({ fn: 'increaseDatastorePool' });
+      pool.lastPoolActionAt = scheduler.now();
+    }
+    // Out of subnet space and nothing found elsewhere: pause growth for 120 s, as the reference.
+    if (outOfCapacity && added === 0) pool.insufficientCapacityAt = scheduler.now();
+    return added > 0;
+  }
+
+  private plan(pool: CardPool): IncreaseStep[] {
+    const { config } = this.deps;
+    const settings = pool.settings;
+    const allocatable = pool.datastore
+      .allocatableEnis(slotsPerEni(settings), config.customNetworking)
+      .map((eni) => ({ eniId: eni.id, usedSlots: eni.cidrCount }));
+    return planIncrease({
+      stats: pool.stats(),
+      settings,
+      allocatableEnis: allocatable,
+      newEniSlots: eniSlotsLeft({
+        enisInDatastore: pool.datastore.eniCount,
+        maxEni: pool.maxEni,
+        unmanagedEnis: pool.unmanagedEnis,
+        trunkReserve: 0,
+      }),
+      mode: config.warmPoolMode,
+      waitingAdds: pool.waiters.count,
+    });
+  }
+
+  private async freeOneEni(pool: CardPool): Promise<void> {
+    if (this.deps.isTerminating()) return;
+    const usage = this.eniUsage(pool);
+    if (!shouldRemoveExtraEnis(pool.stats(), pool.settings, usage)) return;
+    const victim = chooseEniToFree(usage, pool.settings, this.deps.scheduler.now());
+    if (!victim) return;
+    if (await this.deps.actions.freeEni(pool, victim.eniId)) {
+      pool.lastPoolActionAt = this.deps.scheduler.now();
+    }
+  }
+
+  private eniUsage(pool: CardPool): EniUsage[] {
+    return pool.datastore.enis().map((eni) => ({
+      eniId: eni.id,
+      deviceNumber: eni.deviceNumber,
+      isPrimary: eni.isPrimary,
+      isTrunk: eni.isTrunk,
+      isEfa: eni.isEfa,
+      excluded: eni.excludedForPodIps,
+      addedAt: eni.createTimeMs,
+      totalIPs: eni.inMode.capacity,
+      assignedIPs: eni.assigned,
+      coolingIPs: eni.cooling,
+      zeroAssignedCidrs: eni.inMode.zeroAssignedCidrs,
+    }));
+  }
+}
