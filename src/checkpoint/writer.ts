@@ -30,8 +30,9 @@ interface Waiter {
  */
 export class CheckpointWriter {
   readonly path: string;
+  /** The filesystem the checkpoint lives on; side files (`.dropped`) go through it too. */
+  readonly fs: CheckpointFs;
   private readonly render: () => string;
-  private readonly fs: CheckpointFs;
   private readonly tempSuffix: () => string;
   private readonly defer: (start: () => void) => void;
   private waiting: Waiter[] = [];

@@ -237,6 +237,7 @@ export class Reconciler {
       reason,
       detail,
       this.deps.scheduler.now(),
+      pool.checkpoint.fs,
     );
     remove();
     if (removed.length > 0) await pool.checkpoint.commit();

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DECREASE_INTERVAL_MS,
+  INSUFFICIENT_CAPACITY_PAUSE_MS,
+} from '../../../src/daemon/pool-manager.ts';
+import { setup } from './harness.ts';
+
+describe('pool manager, interval mode (the reference: one step per pass)', () => {
+  it('WARM_ENI_TARGET=1: fills the primary ENI, then adds one ENI per pass as pods arrive', async () => {
+    const t = await setup({ warmPoolMode: 'interval' });
+    await t.pass();
+    expect(t.ec2.mutations()).toEqual(['assignPrivateIpv4Addresses']);
+    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toEqual([['eni-primary', 9]]);
+    expect(t.pool.stats().totalIPs).toBe(9);
+    await t.pass();
+    expect(t.ec2.mutations()).toHaveLength(1); // 9 free = one ENI's worth: not low
+
+    for (let i = 0; i < 5; i++) t.assign(i);
+    await t.pass();
+    // available 4 < 9 → a new ENI with a full ENI's worth
+    expect(t.ec2.callsOf('allocateEni')).toHaveLength(1);
+    expect(t.pool.stats()).toMatchObject({ totalIPs: 18, assignedIPs: 5 });
+    expect(t.pool.datastore.eniCount).toBe(2);
+  });
+
+  it('WARM_IP_TARGET=3 asks for the shortfall only', async () => {
+    const t = await setup({ warmPoolMode: 'interval', warmIpTarget: 3, warmEniTarget: 0 });
+    await t.pass();
+    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toEqual([['eni-primary', 3]]);
+    t.assign(0);
+    await t.pass();
+    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toEqual([
+      ['eni-primary', 3],
+      ['eni-primary', 1],
+    ]);
+    expect(t.pool.stats()).toMatchObject({ totalIPs: 4, assignedIPs: 1 });
+  });
+
+  it('decreases in IP-target mode, at most once per 30 s, and never below the target', async () => {
+    const t = await setup({ warmPoolMode: 'interval', warmIpTarget: 1, warmEniTarget: 0 });
+    await t.actions.growEni(t.pool, 'eni-primary', 4);
+    t.assign(0);
+    t.assign(1);
+    t.scheduler.advance(DECREASE_INTERVAL_MS + 1);
+    await t.pass();
+    // 4 total, 2 assigned, W=1 → over 1 (TestDecreaseIPPool)
+    expect(t.ec2.callsOf('unassignPrivateIpv4Addresses')).toHaveLength(1);
+    expect(t.pool.stats()).toMatchObject({ totalIPs: 3, assignedIPs: 2 });
+    t.unassign(1);
+    t.scheduler.advance(DECREASE_INTERVAL_MS - 1_000);
+    await t.pass();
+    expect(t.ec2.callsOf('unassignPrivateIpv4Addresses')).toHaveLength(1); // within 30 s
+    t.scheduler.advance(2_000);
+    await t.pass();
+    expect(t.ec2.callsOf('unassignPrivateIpv4Addresses')).toHaveLength(2);
+    expect(t.pool.stats()).toMatchObject({ totalIPs: 2, assignedIPs: 1 });
+  });
+
+  it('a released address enters the 60 s reconcile cooldown', async () => {
+    const t = await setup({ warmPoolMode: 'interval', warmIpTarget: 1, warmEniTarget: 0 });
+    await t.actions.growEni(t.pool, 'eni-primary', 2);
+    t.scheduler.advance(DECREASE_INTERVAL_MS + 1);
+    await t.pass();
+    const [released] = t.ec2.callsOf('unassignPrivateIpv4Addresses')[0]?.[1] as string[];
+    expect(t.cooldown.isCooling(`${released}/32`, t.scheduler.now())).toBe(true);
+    t.scheduler.advance(60_000);
+    expect(t.cooldown.isCooling(`${released}/32`, t.scheduler.now())).toBe(false);
+  });
+});
+
+describe('pool manager, reactive mode', () => {
+  it('sizes one plan to waiting ADDs plus the warm target: the whole m5.large at once', async () => {
+    const t = await setup();
+    const waits = Array.from({ length: 27 }, () => t.pool.waiters.wait(t.scheduler.now() + 10_000));
+    await t.pass();
+    expect(t.ec2.mutations()).toEqual(['assignPrivateIpv4Addresses', 'allocateEni', 'allocateEni']);
+    expect(t.pool.stats().totalIPs).toBe(27);
+    expect(await Promise.all(waits)).toEqual(Array(27).fill('capacity'));
+  });
+
+  it('wakes on an assignment and grows before the next tick', async () => {
+    const t = await setup();
+    await t.pass();
+    for (let i = 0; i < 9; i++) t.assign(i);
+    t.manager.wake(t.pool, 'assign');
+    await new Promise((resolve) => setImmediate(resolve));
+    await t.pool.exclusive(async () => {});
+    expect(t.pool.stats().totalIPs).toBe(18);
+    expect(
+      (await t.metrics.poolWakeups.get()).values.find((v) => v.labels.reason === 'assign')?.value,
+    ).toBe(1);
+  });
+
+  it('tells waiting ADDs at once when nothing is coming (node full)', async () => {
+    const t = await setup();
+    await t.pass();
+    for (let i = 0; i < 9; i++) t.assign(i);
+    await t.pass();
+    expect(t.pool.stats().totalIPs).toBe(18);
+    for (let i = 9; i < 18; i++) t.assign(i);
+    await t.pass();
+    expect(t.pool.stats().totalIPs).toBe(27);
+    for (let i = 18; i < 27; i++) t.assign(i);
+    const waiting = t.pool.waiters.wait(t.scheduler.now() + 10_000);
+    await t.pass();
+    expect(await waiting).toBe('noCapacity');
+  });
+
+  it('wake() does nothing in interval mode', async () => {
+    const t = await setup({ warmPoolMode: 'interval' });
+    t.manager.wake(t.pool, 'assign');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.ec2.calls).toEqual([]);
+  });
+});
+
+describe('ENI release', () => {
+  it('frees an empty ENI once it is 60 s old and the others hold the warm target', async () => {
+    const t = await setup({ warmPoolMode: 'interval' });
+    await t.pass();
+    for (let i = 0; i < 5; i++) t.assign(i);
+    await t.pass(); // second ENI
+    for (let i = 0; i < 5; i++) t.unassign(i);
+    // 18 free ≥ (E + 1) × 9, but the new ENI is younger than 60 s and addresses are cooling
+    await t.pass();
+    expect(t.ec2.callsOf('freeEni')).toEqual([]);
+    t.scheduler.advance(60_000);
+    await t.pass();
+    expect(t.ec2.callsOf('freeEni')).toEqual([['eni-1']]);
+    expect(t.pool.datastore.eniCount).toBe(1);
+    expect(t.host.calls.filter((c) => c.method === 'teardownEni')).toHaveLength(1);
+  });
+
+  it('a failed detach leaves the ENI to reconcile and keeps its host rules', async () => {
+    const t = await setup({ warmPoolMode: 'interval' });
+    await t.pass();
+    await t.actions.createEni(t.pool, 9);
+    t.scheduler.advance(60_000);
+    t.ec2.failNext('freeEni', 'throttled');
+    await t.pass();
+    expect(t.ec2.callsOf('freeEni')).toHaveLength(1);
+    expect(t.pool.datastore.eniCount).toBe(1);
+    expect(t.host.calls.filter((c) => c.method === 'teardownEni')).toHaveLength(0);
+  });
+
+  it('terminating: no growth and no ENI frees', async () => {
+    const t = await setup({ warmPoolMode: 'interval' });
+    t.terminate();
+    await t.pass();
+    expect(t.ec2.mutations()).toEqual([]);
+  });
+});
+
+describe('EC2 faults', () => {
+  it('insufficient capacity pauses growth for 120 s and fails waiting ADDs at once', async () => {
+    const t = await setup({ enableSubnetDiscovery: false });
+    t.ec2.failNext('assignPrivateIpv4Addresses', 'insufficientCapacity');
+    const waiting = t.pool.waiters.wait(t.scheduler.now() + 10_000);
+    await t.pass();
+    expect(t.ec2.mutations()).toEqual(['assignPrivateIpv4Addresses']);
+    await t.pass();
+    expect(await waiting).toBe('noCapacity');
+    t.scheduler.advance(INSUFFICIENT_CAPACITY_PAUSE_MS - 5_000);
+    await t.pass();
+    expect(t.ec2.mutations()).toHaveLength(1);
+    t.scheduler.advance(5_000);
+    await t.pass();
+    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toHaveLength(2);
+    expect(t.pool.stats().totalIPs).toBe(9);
+  });
+
+  it('with subnet discovery, a full subnet for one step does not stop the next (another subnet)', async () => {
+    const t = await setup();
+    t.ec2.failNext('assignPrivateIpv4Addresses', 'insufficientCapacity');
+    const waits = Array.from({ length: 10 }, () => t.pool.waiters.wait(t.scheduler.now() + 10_000));
+    await t.pass();
+    expect(t.ec2.mutations()).toEqual(['assignPrivateIpv4Addresses', 'allocateEni', 'allocateEni']);
+    expect(t.pool.stats().totalIPs).toBe(18);
+    await Promise.all(waits);
+  });
+
+  it('other EC2 errors do not pause growth', async () => {
+    const t = await setup();
+    t.ec2.failNext('assignPrivateIpv4Addresses', 'throttled');
+    await t.pass();
+    await t.pass();
+    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toHaveLength(2);
+    expect(t.pool.stats().totalIPs).toBe(9);
+    expect(
+      (await t.metrics.ipamdErrors.get()).values.find((v) => v.labels.fn === 'increaseIPPoolAssign')
+        ?.value,
+    ).toBe(1);
+  });
+
+  it('PrivateIpAddressLimitExceeded: the datastore takes the ENI addresses EC2 has', async () => {
+    const t = await setup();
+    // EC2 already holds 9 secondaries the datastore does not know about.
+    await t.ec2.assignPrivateIpv4Addresses('eni-primary', 9);
+    t.ec2.calls.length = 0;
+    await t.pass();
+    expect(t.ec2.callsOf('describeNetworkInterface')).toContainEqual(['eni-primary']);
+    expect(t.pool.stats().totalIPs).toBe(9);
+  });
+
+  it('a failed release puts the addresses back into the pool', async () => {
+    const t = await setup({ warmPoolMode: 'interval', warmIpTarget: 1, warmEniTarget: 0 });
+    await t.actions.growEni(t.pool, 'eni-primary', 3);
+    t.scheduler.advance(DECREASE_INTERVAL_MS + 1);
+    t.ec2.failNext('unassignPrivateIpv4Addresses', 'throttled');
+    await t.pass();
+    expect(t.pool.stats().totalIPs).toBe(3);
+    expect(t.ec2.enis.get('eni-primary')!.privateIpv4).toHaveLength(4);
+  });
+
+  it('provisioning disabled: no EC2 mutation at all', async () => {
+    const t = await setup({ disableNetworkResourceProvisioning: true });
+    const waiting = t.pool.waiters.wait(t.scheduler.now() + 10_000);
+    await t.pass();
+    expect(t.ec2.calls).toEqual([]);
+    expect(await waiting).toBe('noCapacity');
+  });
+});
+
+describe('prefix delegation', () => {
+  it('WARM_PREFIX_TARGET=1 keeps one free /28 and asks for prefixes, not addresses', async () => {
+    const t = await setup({ enablePrefixDelegation: true, warmPrefixTarget: 1, warmEniTarget: 0 });
+    await t.pass();
+    expect(t.ec2.callsOf('assignIpv4Prefixes')).toEqual([['eni-primary', 1]]);
+    expect(t.pool.stats()).toMatchObject({ totalIPs: 16, totalPrefixes: 1, freePrefixes: 1 });
+    t.assign(0);
+    await t.pass();
+    expect(t.ec2.callsOf('assignIpv4Prefixes')).toEqual([
+      ['eni-primary', 1],
+      ['eni-primary', 1],
+    ]);
+    expect(t.pool.stats()).toMatchObject({ totalIPs: 32, totalPrefixes: 2, freePrefixes: 1 });
+  });
+});
