@@ -25,12 +25,12 @@ import type {
 } from './datastore-types.ts';
 import { routeTableId as defaultRouteTableId } from './instance-limits.ts';
 import {
-  encodeIpamKey,
   type IpamKey,
   type IpamMetadata,
   MIGRATED_IF_NAME,
   MIGRATED_NETWORK_NAME,
 } from './ipam-key.ts';
+import { KeyIndex } from './key-index.ts';
 import { LevelQueue, type Queued } from './level-queue.ts';
 import { splitClockMs, type UnixTime, unixNanos, unixTimeFromNanos } from './unix-time.ts';
 
@@ -84,9 +84,14 @@ class CidrRecord implements Queued<CidrRecord> {
   cooling = 0;
   /** Addresses that can be handed out now (neither assigned nor cooling). */
   free: number;
-  /** One bit per address offset, set = free; the lowest set bit is handed out first. */
-  readonly freeBits: Int32Array;
-  /** No word below this one has a set bit. */
+  /**
+   * Free addresses, one bit per offset (set = free); the lowest set bit is handed out first.
+   * CIDRs of up to 32 addresses (all that EC2 gives: /32 and /28) keep the bits inline in
+   * `freeWord`, saving an object and a cache miss per operation; larger ones use `freeBits`.
+   */
+  private freeWord = 0;
+  private readonly freeBits: Int32Array | null;
+  /** No word below this one has a set bit (freeBits only). */
   private scanHint = 0;
   base = 0;
 
@@ -99,15 +104,28 @@ class CidrRecord implements Queued<CidrRecord> {
     readonly kind: Kind,
   ) {
     this.free = size;
-    this.freeBits = new Int32Array(Math.ceil(size / 32));
-    for (let w = 0; w < this.freeBits.length; w++) {
-      const inWord = Math.min(32, size - w * 32);
-      this.freeBits[w] = inWord === 32 ? -1 : (1 << inWord) - 1;
+    if (size <= 32) {
+      this.freeBits = null;
+      this.freeWord = size === 32 ? -1 : (1 << size) - 1;
+    } else {
+      this.freeBits = new Int32Array(Math.ceil(size / 32));
+      for (let w = 0; w < this.freeBits.length; w++) {
+        const inWord = Math.min(32, size - w * 32);
+        this.freeBits[w] = inWord === 32 ? -1 : (1 << inWord) - 1;
+      }
     }
   }
 
   takeLowestFree(): number {
     const bitsArray = this.freeBits;
+    if (bitsArray === null) {
+      const word = this.freeWord;
+      if (word === 0) throw new Error(`datastore invariant: CIDR ${this.text} has no free address`);
+      const bit = 31 - Math.clz32(word & -word);
+      this.freeWord = word & ~(1 << bit);
+      this.free--;
+      return bit;
+    }
     for (let w = this.scanHint; w < bitsArray.length; w++) {
       const word = bitsArray[w]!;
       if (word !== 0) {
@@ -122,16 +140,24 @@ class CidrRecord implements Queued<CidrRecord> {
   }
 
   takeFree(offset: number): void {
-    const w = offset >>> 5;
-    this.freeBits[w] = this.freeBits[w]! & ~(1 << (offset & 31));
+    const bitsArray = this.freeBits;
+    if (bitsArray === null) this.freeWord &= ~(1 << offset);
+    else {
+      const w = offset >>> 5;
+      bitsArray[w] = bitsArray[w]! & ~(1 << (offset & 31));
+    }
     this.free--;
   }
 
   giveFree(offset: number): void {
-    const w = offset >>> 5;
-    this.freeBits[w] = this.freeBits[w]! | (1 << (offset & 31));
+    const bitsArray = this.freeBits;
+    if (bitsArray === null) this.freeWord |= 1 << offset;
+    else {
+      const w = offset >>> 5;
+      bitsArray[w] = bitsArray[w]! | (1 << (offset & 31));
+      if (w < this.scanHint) this.scanHint = w;
+    }
     this.free++;
-    if (w < this.scanHint) this.scanHint = w;
   }
 }
 
@@ -160,7 +186,12 @@ export class Datastore {
   /** ENIs that can assign in the current mode (not excluded, a CIDR of the mode kind has a free address), by assigned count. */
   private readonly eniQueue = new LevelQueue<EniRecord>();
   private readonly slots = new AddressSlots<CidrRecord>();
-  private readonly slotByKey = new Map<string, number>();
+  private readonly keys = new KeyIndex(this.slots);
+  /**
+   * Low-cardinality strings (network names, interface names, namespaces) stored once: fewer
+   * long-lived heap objects per pod, and key comparisons hit a string that is already in cache.
+   */
+  private readonly interned = new Map<string, string>();
   private readonly coolingFifo = new CoolingFifo();
   /** CIDRs by prefix length, then network address: finds the CIDR holding an IP. */
   private readonly cidrIndex = new Map<number, Map<number, CidrRecord>>();
@@ -325,9 +356,9 @@ export class Datastore {
    * never handed out. Throws `AssignPodIPAddress: no available IP/Prefix addresses`.
    */
   assign(key: IpamKey, metadata: IpamMetadata): Assignment {
-    const keyText = encodeIpamKey(key.networkName, key.containerID, key.ifName);
-    const known = this.slotByKey.get(keyText);
-    if (known !== undefined) return this.assignmentAt(known, key, true);
+    const hash = KeyIndex.hash(key.networkName, key.containerID, key.ifName);
+    const known = this.keys.find(key.networkName, key.containerID, key.ifName, hash);
+    if (known >= 0) return this.assignmentAt(known, key, true);
     this.expireCooldowns();
     const primary = this.primary;
     const eni = primary?.queued ? primary : this.eniQueue.top();
@@ -335,10 +366,10 @@ export class Datastore {
     const cidr = eni.queues[this.modeKind].top()!;
     const slot = cidr.base + cidr.takeLowestFree();
     const now = this.clock.now();
-    if (Number.isInteger(now)) this.occupy(slot, cidr, keyText, key, metadata, now, 0);
+    if (Number.isInteger(now)) this.occupy(slot, cidr, key, hash, metadata, now, 0);
     else {
       const t = splitClockMs(now);
-      this.occupy(slot, cidr, keyText, key, metadata, t.ms, t.subMsNs);
+      this.occupy(slot, cidr, key, hash, metadata, t.ms, t.subMsNs);
     }
     return this.assignmentAt(slot, key, false);
   }
@@ -348,13 +379,11 @@ export class Datastore {
    * containerID, `unknown`). Starts the address's cooldown. Throws `datastore: unknown pod`.
    */
   unassign(key: IpamKey): Unassignment {
-    let slot = this.slotByKey.get(encodeIpamKey(key.networkName, key.containerID, key.ifName));
+    let slot = this.findSlot(key.networkName, key.containerID, key.ifName);
     let foundKey = key;
-    if (slot === undefined) {
-      slot = this.slotByKey.get(
-        encodeIpamKey(MIGRATED_NETWORK_NAME, key.containerID, MIGRATED_IF_NAME),
-      );
-      if (slot === undefined) throw new DatastoreError('unknown-pod');
+    if (slot < 0) {
+      slot = this.findSlot(MIGRATED_NETWORK_NAME, key.containerID, MIGRATED_IF_NAME);
+      if (slot < 0) throw new DatastoreError('unknown-pod');
       foundKey = {
         networkName: MIGRATED_NETWORK_NAME,
         containerID: key.containerID,
@@ -362,16 +391,16 @@ export class Datastore {
       };
     }
     const s = this.slots;
-    const cidr = s.owner[slot]!;
+    const cidr = s.owner(slot);
     const eni = cidr.eni;
-    const interfacesCount = s.interfacesCount[slot]!;
+    const interfacesCount = s.interfacesCount(slot);
     const metadata: IpamMetadata = {
-      k8sPodNamespace: s.podNamespace[slot]!,
-      k8sPodName: s.podName[slot]!,
+      k8sPodNamespace: s.podNamespace(slot),
+      k8sPodName: s.podName(slot),
       interfacesCount,
     };
-    const assignedAtMs = s.assignedMs[slot]!;
-    const assignedAtSubMsNs = s.assignedSubMsNs[slot]!;
+    const assignedAtMs = s.assignedMs(slot);
+    const assignedAtSubMsNs = s.assignedSubMsNs(slot);
     const now = this.clock.now();
     this.vacate(slot, cidr, this.cooldownMs > 0, now);
     return {
@@ -399,17 +428,16 @@ export class Datastore {
   undoAssign(assignment: Assignment): boolean {
     if (assignment.existing) return false;
     const key = assignment.key;
-    const keyText = encodeIpamKey(key.networkName, key.containerID, key.ifName);
-    const slot = this.slotByKey.get(keyText);
-    if (slot === undefined || this.ipText(slot) !== assignment.ip) return false;
+    const slot = this.findSlot(key.networkName, key.containerID, key.ifName);
+    if (slot < 0 || this.ipText(slot) !== assignment.ip) return false;
     const s = this.slots;
     if (
-      s.assignedMs[slot] !== assignment.assignedAtMs ||
-      s.assignedSubMsNs[slot] !== assignment.assignedAtSubMsNs
+      s.assignedMs(slot) !== assignment.assignedAtMs ||
+      s.assignedSubMsNs(slot) !== assignment.assignedAtSubMsNs
     ) {
       return false;
     }
-    this.vacate(slot, s.owner[slot]!, false, this.clock.now());
+    this.vacate(slot, s.owner(slot), false, this.clock.now());
     return true;
   }
 
@@ -422,16 +450,15 @@ export class Datastore {
     const slot = this.slotOfIp(unassignment.ip);
     if (slot === undefined) return false;
     const key = unassignment.key;
-    const keyText = encodeIpamKey(key.networkName, key.containerID, key.ifName);
-    if (this.slotByKey.has(keyText)) return false;
-    const cidr = this.slots.owner[slot]!;
+    if (this.findSlot(key.networkName, key.containerID, key.ifName) >= 0) return false;
+    const cidr = this.slots.owner(slot);
     if (cidr.text !== unassignment.cidr || cidr.eni.id !== unassignment.eniId) return false;
     if (!this.claim(slot, cidr)) return false;
     this.occupy(
       slot,
       cidr,
-      keyText,
       key,
+      KeyIndex.hash(key.networkName, key.containerID, key.ifName),
       unassignment.metadata,
       unassignment.assignedAtMs,
       unassignment.assignedAtSubMsNs,
@@ -441,8 +468,8 @@ export class Datastore {
 
   /** The address a key holds, without assigning. */
   lookup(key: IpamKey): AllocationView | undefined {
-    const slot = this.slotByKey.get(encodeIpamKey(key.networkName, key.containerID, key.ifName));
-    return slot === undefined ? undefined : this.allocationView(slot);
+    const slot = this.findSlot(key.networkName, key.containerID, key.ifName);
+    return slot < 0 ? undefined : this.allocationView(slot);
   }
 
   // ---------------------------------------------------------------- restore
@@ -451,7 +478,7 @@ export class Datastore {
   containingCidr(ip: string): { eniId: string; cidr: string; isPrefix: boolean } | undefined {
     const slot = this.slotOfIp(ip);
     if (slot === undefined) return undefined;
-    const cidr = this.slots.owner[slot]!;
+    const cidr = this.slots.owner(slot);
     return { eniId: cidr.eni.id, cidr: cidr.text, isPrefix: cidr.kind === KIND_PREFIX };
   }
 
@@ -468,13 +495,22 @@ export class Datastore {
   ): RestorePlacement {
     const slot = this.slotOfIp(ip);
     if (slot === undefined) return { placed: false };
-    const keyText = encodeIpamKey(key.networkName, key.containerID, key.ifName);
-    if (this.slots.state[slot] === SLOT_ASSIGNED) throw new DatastoreError('ip-already-in-store');
-    if (this.slotByKey.has(keyText)) throw new DatastoreError('duplicate-key');
-    const cidr = this.slots.owner[slot]!;
+    if (this.slots.state(slot) === SLOT_ASSIGNED) throw new DatastoreError('ip-already-in-store');
+    if (this.findSlot(key.networkName, key.containerID, key.ifName) >= 0) {
+      throw new DatastoreError('duplicate-key');
+    }
+    const cidr = this.slots.owner(slot);
     this.claim(slot, cidr);
     const t = unixTimeFromNanos(assignedAtNs);
-    this.occupy(slot, cidr, keyText, key, metadata, t.ms, t.subMsNs);
+    this.occupy(
+      slot,
+      cidr,
+      key,
+      KeyIndex.hash(key.networkName, key.containerID, key.ifName),
+      metadata,
+      t.ms,
+      t.subMsNs,
+    );
     const eni = cidr.eni;
     return {
       placed: true,
@@ -506,8 +542,8 @@ export class Datastore {
     for (const { ip, at } of sorted) {
       if (now - at.ms >= this.cooldownMs) continue;
       const slot = this.slotOfIp(ip);
-      if (slot === undefined || this.slots.state[slot] !== SLOT_FREE) continue;
-      const cidr = this.slots.owner[slot]!;
+      if (slot === undefined || this.slots.state(slot) !== SLOT_FREE) continue;
+      const cidr = this.slots.owner(slot);
       cidr.takeFree(slot - cidr.base);
       this.startCooling(slot, cidr, at);
       this.placeCidr(cidr);
@@ -637,12 +673,12 @@ export class Datastore {
   /** AllocatedIPs: every assigned address, in ENI / CIDR / address order. */
   allocations(): AllocationView[] {
     const out: AllocationView[] = [];
-    const state = this.slots.state;
+    const s = this.slots;
     for (const eni of this.enisById.values()) {
       for (const c of eni.cidrs.values()) {
         if (c.assigned === 0) continue;
         for (let slot = c.base; slot < c.base + c.size; slot++) {
-          if (state[slot] === SLOT_ASSIGNED) out.push(this.allocationView(slot));
+          if (s.state(slot) === SLOT_ASSIGNED) out.push(this.allocationView(slot));
         }
       }
     }
@@ -658,12 +694,12 @@ export class Datastore {
       for (const c of eni.cidrs.values()) {
         if (c.cooling === 0) continue;
         for (let slot = c.base; slot < c.base + c.size; slot++) {
-          if (s.state[slot] !== SLOT_COOLING) continue;
+          if (s.state(slot) !== SLOT_COOLING) continue;
           out.push({
             ip: this.ipText(slot),
             eniId: eni.id,
             cidr: c.text,
-            unassignedAtNs: unixNanos(s.unassignedMs[slot]!, s.unassignedSubMsNs[slot]!),
+            unassignedAtNs: unixNanos(s.unassignedMs(slot), s.unassignedSubMsNs(slot)),
           });
         }
       }
@@ -681,7 +717,7 @@ export class Datastore {
       for (const c of eni.cidrs.values()) {
         const addresses: AddressSnapshot[] = [];
         for (let slot = c.base; slot < c.base + c.size; slot++) {
-          const state = s.state[slot];
+          const state = s.state(slot);
           if (state === SLOT_ASSIGNED) {
             const view = this.allocationView(slot);
             addresses.push({
@@ -692,14 +728,14 @@ export class Datastore {
               assignedAtNs: view.assignedAtNs,
             });
           } else if (state === SLOT_COOLING) {
-            const assignedMs = s.assignedMs[slot]!;
+            const assignedMs = s.assignedMs(slot);
             addresses.push({
               ip: this.ipText(slot),
               state: 'cooling',
               ...(Number.isNaN(assignedMs)
                 ? {}
-                : { assignedAtNs: unixNanos(assignedMs, s.assignedSubMsNs[slot]!) }),
-              unassignedAtNs: unixNanos(s.unassignedMs[slot]!, s.unassignedSubMsNs[slot]!),
+                : { assignedAtNs: unixNanos(assignedMs, s.assignedSubMsNs(slot)) }),
+              unassignedAtNs: unixNanos(s.unassignedMs(slot), s.unassignedSubMsNs(slot)),
             });
           }
         }
@@ -735,6 +771,24 @@ export class Datastore {
 
   // ---------------------------------------------------------------- internals
 
+  /** Slot holding this key, or -1. */
+  private findSlot(networkName: string, containerID: string, ifName: string): number {
+    return this.keys.find(
+      networkName,
+      containerID,
+      ifName,
+      KeyIndex.hash(networkName, containerID, ifName),
+    );
+  }
+
+  /** The stored copy of a low-cardinality string (bounded table; beyond it strings are kept as given). */
+  private intern(text: string): string {
+    const known = this.interned.get(text);
+    if (known !== undefined) return known;
+    if (this.interned.size < 4096) this.interned.set(text, text);
+    return text;
+  }
+
   private requireEni(eniId: string): EniRecord {
     const eni = this.enisById.get(eniId);
     if (!eni) throw new DatastoreError('unknown-eni');
@@ -742,11 +796,11 @@ export class Datastore {
   }
 
   private ipText(slot: number): string {
-    let text = this.slots.ipText[slot]!;
+    let text = this.slots.ipText(slot);
     if (text === '') {
-      const cidr = this.slots.owner[slot]!;
+      const cidr = this.slots.owner(slot);
       text = formatIpv4((cidr.network + (slot - cidr.base)) >>> 0);
-      this.slots.ipText[slot] = text;
+      this.slots.setIpText(slot, text);
     }
     return text;
   }
@@ -805,7 +859,7 @@ export class Datastore {
    * when it is assigned.
    */
   private claim(slot: number, cidr: CidrRecord): boolean {
-    const state = this.slots.state[slot];
+    const state = this.slots.state(slot);
     if (state === SLOT_ASSIGNED) return false;
     if (state === SLOT_COOLING) this.stopCooling(slot, cidr);
     else cidr.takeFree(slot - cidr.base);
@@ -816,23 +870,26 @@ export class Datastore {
   private occupy(
     slot: number,
     cidr: CidrRecord,
-    keyText: string,
     key: IpamKey,
+    hash: number,
     metadata: IpamMetadata,
     ms: number,
     subMsNs: number,
   ): void {
     const s = this.slots;
-    s.state[slot] = SLOT_ASSIGNED;
-    s.assignedMs[slot] = ms;
-    s.assignedSubMsNs[slot] = subMsNs;
-    s.networkName[slot] = key.networkName;
-    s.containerID[slot] = key.containerID;
-    s.ifName[slot] = key.ifName;
-    s.podNamespace[slot] = metadata.k8sPodNamespace;
-    s.podName[slot] = metadata.k8sPodName;
-    s.interfacesCount[slot] = metadata.interfacesCount;
-    this.slotByKey.set(keyText, slot);
+    s.setState(slot, SLOT_ASSIGNED);
+    s.setAssignedAt(slot, ms, subMsNs);
+    s.setAllocation(
+      slot,
+      this.intern(key.networkName),
+      key.containerID,
+      this.intern(key.ifName),
+      hash,
+      this.intern(metadata.k8sPodNamespace),
+      metadata.k8sPodName,
+      metadata.interfacesCount,
+    );
+    this.keys.insert(slot);
 
     const eni = cidr.eni;
     const kind = cidr.kind;
@@ -852,9 +909,7 @@ export class Datastore {
   /** Unassigns a slot: into cooldown, or straight back to free. */
   private vacate(slot: number, cidr: CidrRecord, cool: boolean, now: number): void {
     const s = this.slots;
-    this.slotByKey.delete(
-      encodeIpamKey(s.networkName[slot]!, s.containerID[slot]!, s.ifName[slot]!),
-    );
+    this.keys.remove(slot);
     const eni = cidr.eni;
     const kind = cidr.kind;
     cidr.assigned--;
@@ -873,7 +928,7 @@ export class Datastore {
         Number.isInteger(now) ? { ms: now, subMsNs: 0 } : splitClockMs(now),
       );
     } else {
-      s.state[slot] = SLOT_FREE;
+      s.setState(slot, SLOT_FREE);
       cidr.giveFree(slot - cidr.base);
     }
     this.placeCidr(cidr);
@@ -882,9 +937,8 @@ export class Datastore {
 
   private startCooling(slot: number, cidr: CidrRecord, at: UnixTime): void {
     const s = this.slots;
-    s.state[slot] = SLOT_COOLING;
-    s.unassignedMs[slot] = at.ms;
-    s.unassignedSubMsNs[slot] = at.subMsNs;
+    s.setState(slot, SLOT_COOLING);
+    s.setUnassignedAt(slot, at.ms, at.subMsNs);
     const eni = cidr.eni;
     const kind = cidr.kind;
     cidr.cooling++;
@@ -902,7 +956,7 @@ export class Datastore {
     eni.cooling[kind] = eni.cooling[kind]! - 1;
     eni.coolingAll--;
     if (!eni.excluded) this.modeCooling[kind] = this.modeCooling[kind]! - 1;
-    this.slots.state[slot] = SLOT_FREE;
+    this.slots.setState(slot, SLOT_FREE);
   }
 
   /** Frees every address whose cooldown has run out; looks only at the FIFO head. */
@@ -914,13 +968,13 @@ export class Datastore {
     while (fifo.size > 0) {
       const slot = fifo.peekSlot();
       const at = fifo.peekTime();
-      if (s.state[slot] !== SLOT_COOLING || s.unassignedMs[slot] !== at) {
+      if (s.state(slot) !== SLOT_COOLING || s.unassignedMs(slot) !== at) {
         fifo.shift();
         continue;
       }
       if (now - at < this.cooldownMs) return;
       fifo.shift();
-      const cidr = s.owner[slot]!;
+      const cidr = s.owner(slot);
       this.stopCooling(slot, cidr);
       cidr.giveFree(slot - cidr.base);
       this.placeCidr(cidr);
@@ -934,17 +988,17 @@ export class Datastore {
     const s = this.slots;
     const now = this.clock.now();
     for (let slot = cidr.base; slot < cidr.base + cidr.size; slot++) {
-      if (s.state[slot] !== SLOT_ASSIGNED) continue;
+      if (s.state(slot) !== SLOT_ASSIGNED) continue;
       released.push({
         key: {
-          networkName: s.networkName[slot]!,
-          containerID: s.containerID[slot]!,
-          ifName: s.ifName[slot]!,
+          networkName: s.networkName(slot),
+          containerID: s.containerID(slot),
+          ifName: s.ifName(slot),
         },
         metadata: {
-          k8sPodNamespace: s.podNamespace[slot]!,
-          k8sPodName: s.podName[slot]!,
-          interfacesCount: s.interfacesCount[slot]!,
+          k8sPodNamespace: s.podNamespace(slot),
+          k8sPodName: s.podName(slot),
+          interfacesCount: s.interfacesCount(slot),
         },
         ip: this.ipText(slot),
         cidr: cidr.text,
@@ -960,7 +1014,7 @@ export class Datastore {
     const s = this.slots;
     if (cidr.cooling > 0) {
       for (let slot = cidr.base; slot < cidr.base + cidr.size; slot++) {
-        if (s.state[slot] === SLOT_COOLING) this.stopCooling(slot, cidr);
+        if (s.state(slot) === SLOT_COOLING) this.stopCooling(slot, cidr);
       }
     }
     eni.total[kind] = eni.total[kind]! - cidr.size;
@@ -979,7 +1033,7 @@ export class Datastore {
   }
 
   private assignmentAt(slot: number, key: IpamKey, existing: boolean): Assignment {
-    const cidr = this.slots.owner[slot]!;
+    const cidr = this.slots.owner(slot);
     const eni = cidr.eni;
     return {
       key,
@@ -990,25 +1044,25 @@ export class Datastore {
       cidr: cidr.text,
       isPrefix: cidr.kind === KIND_PREFIX,
       existing,
-      assignedAtMs: this.slots.assignedMs[slot]!,
-      assignedAtSubMsNs: this.slots.assignedSubMsNs[slot]!,
+      assignedAtMs: this.slots.assignedMs(slot),
+      assignedAtSubMsNs: this.slots.assignedSubMsNs(slot),
     };
   }
 
   private allocationView(slot: number): AllocationView {
     const s = this.slots;
-    const cidr = s.owner[slot]!;
+    const cidr = s.owner(slot);
     const eni = cidr.eni;
     return {
       key: {
-        networkName: s.networkName[slot]!,
-        containerID: s.containerID[slot]!,
-        ifName: s.ifName[slot]!,
+        networkName: s.networkName(slot),
+        containerID: s.containerID(slot),
+        ifName: s.ifName(slot),
       },
       metadata: {
-        k8sPodNamespace: s.podNamespace[slot]!,
-        k8sPodName: s.podName[slot]!,
-        interfacesCount: s.interfacesCount[slot]!,
+        k8sPodNamespace: s.podNamespace(slot),
+        k8sPodName: s.podName(slot),
+        interfacesCount: s.interfacesCount(slot),
       },
       ip: this.ipText(slot),
       eniId: eni.id,
@@ -1016,7 +1070,7 @@ export class Datastore {
       routeTableId: eni.routeTableId,
       cidr: cidr.text,
       isPrefix: cidr.kind === KIND_PREFIX,
-      assignedAtNs: unixNanos(s.assignedMs[slot]!, s.assignedSubMsNs[slot]!),
+      assignedAtNs: unixNanos(s.assignedMs(slot), s.assignedSubMsNs(slot)),
     };
   }
 

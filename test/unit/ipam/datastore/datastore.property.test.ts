@@ -464,15 +464,13 @@ class Harness {
     same('per CIDR', ds.assignedPerCidr(), perCidr);
     same(
       'per ENI',
-      ds
-        .enis()
-        .map((e) => ({
-          assigned: e.assigned,
-          cooling: e.cooling,
-          cidrCount: e.cidrCount,
-          secondaryIps: e.secondaryIps,
-          prefixes: e.prefixes,
-        })),
+      ds.enis().map((e) => ({
+        assigned: e.assigned,
+        cooling: e.cooling,
+        cidrCount: e.cidrCount,
+        secondaryIps: e.secondaryIps,
+        prefixes: e.prefixes,
+      })),
       perEni,
     );
 

@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { KeyIndex, type KeyStore } from '../../../../src/ipam/key-index.ts';
+
+/** A store whose hashes the test chooses, so that collisions and wrap-around are frequent. */
+class FakeStore implements KeyStore {
+  readonly hashes: number[] = [];
+  readonly keys: string[] = [];
+  keyHash(slot: number): number {
+    return this.hashes[slot]!;
+  }
+  keyMatches(slot: number, networkName: string, containerID: string, ifName: string): boolean {
+    return this.keys[slot] === `${networkName}|${containerID}|${ifName}`;
+  }
+}
+
+describe('KeyIndex', () => {
+  it('hashes deterministically and separates fields', () => {
+    expect(KeyIndex.hash('aws-cni', 'abc', 'eth0')).toBe(KeyIndex.hash('aws-cni', 'abc', 'eth0'));
+    expect(KeyIndex.hash('aws-cni', 'abc', 'eth0')).not.toBe(
+      KeyIndex.hash('aws-cni', 'abd', 'eth0'),
+    );
+    expect(KeyIndex.hash('ab', 'c', 'x')).not.toBe(KeyIndex.hash('a', 'bc', 'x'));
+    const long = 'f'.repeat(64);
+    expect(KeyIndex.hash('n', long, 'e')).not.toBe(KeyIndex.hash('n', `${long.slice(1)}0`, 'e'));
+  });
+
+  it('matches a Map under random inserts and removals with colliding hashes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.nat(63), fc.integer({ min: -4, max: 4 })), {
+          maxLength: 400,
+        }),
+        (ops) => {
+          const store = new FakeStore();
+          const index = new KeyIndex(store);
+          const model = new Map<string, number>();
+          for (const [add, id, hash] of ops) {
+            const containerID = `c${id}`;
+            const k = `n|${containerID}|e`;
+            // hashes in a tiny range, occasionally huge, so probe runs cluster and wrap
+            const h = hash === 4 ? 0x7fffffff : hash === -4 ? -0x80000000 : hash;
+            const slot = id;
+            if (add && !model.has(k)) {
+              store.hashes[slot] = h;
+              store.keys[slot] = k;
+              index.insert(slot);
+              model.set(k, slot);
+            } else if (!add && model.has(k)) {
+              index.remove(slot);
+              model.delete(k);
+            }
+            expect(index.size).toBe(model.size);
+            for (let other = 0; other < 64; other++) {
+              const ok = `n|c${other}|e`;
+              const expected = model.get(ok) ?? -1;
+              const probeHash = expected >= 0 ? store.hashes[expected]! : 12345;
+              expect(index.find('n', `c${other}`, 'e', probeHash)).toBe(expected);
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('grows past its initial size', () => {
+    const store = new FakeStore();
+    const index = new KeyIndex(store);
+    for (let slot = 0; slot < 5000; slot++) {
+      store.hashes[slot] = KeyIndex.hash('n', `c${slot}`, 'e');
+      store.keys[slot] = `n|c${slot}|e`;
+      index.insert(slot);
+    }
+    for (let slot = 0; slot < 5000; slot += 2) index.remove(slot);
+    for (let slot = 0; slot < 5000; slot++) {
+      expect(index.find('n', `c${slot}`, 'e', store.hashes[slot]!)).toBe(
+        slot % 2 === 0 ? -1 : slot,
+      );
+    }
+  });
+});
