@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../src/ipam/clock.ts';
 import { Datastore } from '../src/ipam/datastore.ts';
 import type { IpamKey, IpamMetadata } from '../src/ipam/ipam-key.ts';
@@ -38,6 +40,8 @@ export interface AllocatorRow {
 export interface AllocatorResults {
   scenario: string;
   rows: AllocatorRow[];
+  /** ns per operation spent building the request (keys and metadata) and picking victims, per pool size: part of every row. */
+  harnessNsPerOp: Record<string, number>;
   ratios: { oursLargestOverSmallest: number; speedupAt11760: number };
   targets: { oursLargestOverSmallestMax: number; speedupAt11760Min: number; met: boolean };
 }
@@ -188,20 +192,53 @@ function row(impl: AllocatorRow['impl'], size: number, nsPerCycle: number): Allo
   };
 }
 
+/** One measurement in this process: the harness alone, then the allocator, in ns per cycle. */
+function measureHere(impl: AllocatorRow['impl'], size: number): { harness: number; alloc: number } {
+  const pool = POOLS.find((p) => p.size === size);
+  if (!pool) throw new Error(`no pool of ${size} addresses`);
+  const liveCount = Math.floor(pool.size * FILL);
+  const idle = new Churn(
+    { assign() {}, unassign() {} },
+    Int32Array.from({ length: liveCount }, (_, i) => i),
+  );
+  const harness = measure(idle, 100, 100);
+  const factory = new PodFactory();
+  const live = Int32Array.from({ length: liveCount }, (_, i) => i);
+  const initial = Array.from(live, (id) => factory.pod(id));
+  const alloc = impl === 'vpc-ipamd' ? buildOurs(pool, initial) : buildBaseline(pool, initial);
+  const churn = new Churn(alloc, live);
+  return {
+    harness,
+    alloc: impl === 'vpc-ipamd' ? measure(churn, 300, 400) : measure(churn, 150, 250),
+  };
+}
+
+/**
+ * Runs one measurement in a fresh Node process with a clean environment, so that no measurement
+ * inherits another's heap (the baseline leaves large maps behind) or JIT state.
+ */
+function measureIsolated(
+  impl: AllocatorRow['impl'],
+  size: number,
+): { harness: number; alloc: number } {
+  const self = fileURLToPath(import.meta.url);
+  const runner = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
+  const out = execFileSync(process.execPath, [runner, self, MEASURE_FLAG, impl, String(size)], {
+    env: { PATH: process.env.PATH ?? '' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as { harness: number; alloc: number };
+}
+
 export async function run(): Promise<AllocatorResults> {
   const rows: AllocatorRow[] = [];
-  const notes = new Map<number, string>();
+  const harnessNsPerOp: Record<string, number> = {};
   for (const pool of POOLS) {
-    notes.set(pool.size, pool.note);
-    const liveCount = Math.floor(pool.size * FILL);
     for (const impl of ['vpc-ipamd', 'baseline'] as const) {
-      const factory = new PodFactory();
-      const live = Int32Array.from({ length: liveCount }, (_, i) => i);
-      const initial = Array.from(live, (id) => factory.pod(id));
-      const alloc = impl === 'vpc-ipamd' ? buildOurs(pool, initial) : buildBaseline(pool, initial);
-      const churn = new Churn(alloc, live);
-      const nsPerCycle = impl === 'vpc-ipamd' ? measure(churn, 300, 300) : measure(churn, 150, 250);
-      rows.push(row(impl, pool.size, nsPerCycle));
+      const { harness, alloc } = measureIsolated(impl, pool.size);
+      rows.push(row(impl, pool.size, alloc));
+      if (impl === 'vpc-ipamd') harnessNsPerOp[String(pool.size)] = Math.round(harness / 2);
     }
   }
 
@@ -215,17 +252,33 @@ export async function run(): Promise<AllocatorResults> {
     met: oursLargestOverSmallest <= 1.3 && speedupAt11760 >= 50,
   };
 
+  const note = (size: number) => POOLS.find((p) => p.size === size)!.note;
+  const header = [
+    'impl'.padEnd(10),
+    'addresses'.padStart(9),
+    ' pool'.padEnd(39),
+    'ns/op'.padStart(12),
+    'ops/s'.padStart(13),
+    'cycles/s'.padStart(12),
+    '  of which request building',
+  ].join(' ');
   const lines = [
     `allocator: ${SCENARIO}`,
+    'each (impl, size) measured in its own fresh process; median of 5 time-boxed rounds after warm-up',
     '',
-    `${'impl'.padEnd(10)} ${'addresses'.padStart(9)}  ${'pool'.padEnd(38)} ${'ns/op'.padStart(12)} ${'ops/s'.padStart(13)} ${'cycles/s'.padStart(12)}`,
-    ...rows.map(
-      (r) =>
-        `${r.impl.padEnd(10)} ${String(r.size).padStart(9)}  ${notes.get(r.size)!.padEnd(38)} ${r.nsPerOp.toFixed(1).padStart(12)} ${r.opsPerSec.toLocaleString('en-US').padStart(13)} ${Math.round(
-          r.opsPerSec / 2,
-        )
+    header,
+    ...rows.map((r) =>
+      [
+        r.impl.padEnd(10),
+        String(r.size).padStart(9),
+        ` ${note(r.size)}`.padEnd(39),
+        r.nsPerOp.toFixed(1).padStart(12),
+        r.opsPerSec.toLocaleString('en-US').padStart(13),
+        Math.round(r.opsPerSec / 2)
           .toLocaleString('en-US')
-          .padStart(12)}`,
+          .padStart(12),
+        `  ${harnessNsPerOp[String(r.size)]} ns/op`,
+      ].join(' '),
     ),
     '',
     `vpc-ipamd cost at 65,536 / cost at 16: ${oursLargestOverSmallest.toFixed(2)}x (target <= 1.3x)`,
@@ -236,10 +289,19 @@ export async function run(): Promise<AllocatorResults> {
   return {
     scenario: SCENARIO,
     rows,
+    harnessNsPerOp,
     ratios: {
       oursLargestOverSmallest: Math.round(oursLargestOverSmallest * 1000) / 1000,
       speedupAt11760: Math.round(speedupAt11760 * 10) / 10,
     },
     targets,
   };
+}
+
+const MEASURE_FLAG = '--measure-one';
+const flagAt = process.argv.indexOf(MEASURE_FLAG);
+if (flagAt >= 0) {
+  const impl = process.argv[flagAt + 1] as AllocatorRow['impl'];
+  const size = Number(process.argv[flagAt + 2]);
+  process.stdout.write(`${JSON.stringify(measureHere(impl, size))}\n`);
 }
