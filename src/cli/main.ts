@@ -17,6 +17,10 @@ const commands: Record<string, Command> = {
     summary: 'run the daemon against a simulated AWS region with a live view (npm start)',
     load: () => import('./demo.ts'),
   },
+  plan: {
+    summary: 'what ENIs/IPs/prefixes a node settles at for given settings and pods (simulated)',
+    load: () => import('./plan.ts'),
+  },
   probe: {
     summary: 'gRPC health check over the ipamd socket (grpc-health-probe exit codes)',
     load: () => import('./probe.ts'),
