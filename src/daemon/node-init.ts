@@ -1,4 +1,5 @@
 import type { Ec2Port } from '../aws/ec2-port.ts';
+import { eniDescription } from '../aws/eni-tags.ts';
 import type { ImdsPort, InstanceIdentity } from '../aws/imds-port.ts';
 import { resolveInstanceType } from '../aws/instance-type-lookup.ts';
 import { isSubnetExcluded } from '../aws/subnet-selection.ts';
@@ -273,9 +274,28 @@ async function adopt(
   if (!config.disableNetworkResourceProvisioning && eni.interfaceType !== 'trunk') {
     // The reference treats a failure here as fatal (missing IAM permissions show up at once).
     await ec2.ensureEniTags(eni.eniId, eni.tags);
+    await ensureDeleteOnTermination(deps, eni);
   }
   const adopted = await actions.adoptEni(pool, eni);
   if (!adopted) logger.warn({ eniId: eni.eniId }, 'ENI skipped at init; reconcile will try again');
+}
+
+/**
+ * An ENI this node's daemon created is attached first and gets DeleteOnTermination right after;
+ * a daemon killed in between leaves it attached without, so it would outlive the instance.
+ * Finish that step for ENIs with our description; ENIs someone else attached keep their setting.
+ * A failure is only logged: the ENI is still usable, and the leaked-ENI cleanup is the net.
+ */
+async function ensureDeleteOnTermination(deps: NodeInitDeps, eni: DiscoveredEni): Promise<void> {
+  const attachment = eni.ec2?.attachment;
+  if (eni.isPrimary || !attachment || attachment.deleteOnTermination) return;
+  if (eni.ec2?.description !== eniDescription(deps.identity.instanceId)) return;
+  try {
+    await deps.ec2.setDeleteOnTermination(eni.eniId, attachment.attachmentId);
+    deps.logger.info({ eniId: eni.eniId }, 'set DeleteOnTermination on an ENI left without it');
+  } catch (error) {
+    deps.logger.warn({ err: error, eniId: eni.eniId }, 'setting DeleteOnTermination failed');
+  }
 }
 
 /** Marks ENIs in excluded subnets and gives back their unused addresses (spec §6.6). */

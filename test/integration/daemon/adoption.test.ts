@@ -101,6 +101,38 @@ describe('node init adopts existing ENIs and addresses', () => {
     expect(Object.keys((await daemon.enis())['0']?.ENIs ?? {})).not.toContain(unmanagedEni);
   });
 
+  it('an ENI a killed daemon attached without DeleteOnTermination gets it; a hand-attached one keeps its setting', async () => {
+    world = await World.start();
+    const node = await world.node({ instanceType: 'm5.large' });
+    // What a daemon SIGKILLed between AttachNetworkInterface and setting DeleteOnTermination
+    // leaves behind (test/integration/daemon/sigkill.test.ts reaches it for real, by chance of
+    // timing; this pins it deterministically).
+    const ours = await node.attachNewEni(1, {
+      Description: `aws-K8S-${node.instance.instanceId}`,
+      SecondaryPrivateIpAddressCount: 2,
+    });
+    const byHand = await node.attachNewEni(2, { SecondaryPrivateIpAddressCount: 2 });
+    const deleteOnTermination = async () =>
+      new Map(
+        (await node.ec2Enis()).map((eni) => [
+          eni.NetworkInterfaceId,
+          eni.Attachment?.DeleteOnTermination,
+        ]),
+      );
+    const before = await deleteOnTermination();
+    expect([before.get(ours), before.get(byHand)]).toEqual([false, false]);
+
+    const daemon = await node.start();
+    const after = await deleteOnTermination();
+    expect(after.get(ours)).toBe(true);
+    expect(after.get(byHand)).toBe(false);
+    expect(after.get(node.instance.primaryEniId)).toBe(true);
+    // Both are managed (untagged ENIs are, by default) and in the pool.
+    expect(Object.keys((await daemon.enis())['0']?.ENIs ?? {})).toEqual(
+      expect.arrayContaining([ours, byHand]),
+    );
+  });
+
   it('adopted addresses that already meet the warm target cause no EC2 growth at all', async () => {
     world = await World.start();
     const node = await world.node({ instanceType: 't3.small' });

@@ -527,6 +527,19 @@ export class TestNode {
     return out.NetworkInterfaces ?? [];
   }
 
+  /** ENIs of the VPC that are not attached to anything ('available'). */
+  async leakedEnis(): Promise<NetworkInterface[]> {
+    const out = await this.world.ec2.send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [
+          { Name: 'vpc-id', Values: [this.world.region.vpcId] },
+          { Name: 'status', Values: ['available'] },
+        ],
+      }),
+    );
+    return out.NetworkInterfaces ?? [];
+  }
+
   /** Secondary IPs and prefixes per attached ENI, in /v1/enis CIDR form. */
   async ec2Cidrs(): Promise<Map<string, string[]>> {
     return new Map(

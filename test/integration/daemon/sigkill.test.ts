@@ -1,0 +1,191 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeCheckpoint } from '../../../src/checkpoint/format.ts';
+import type { LatencyModel } from '../../../src/sim/api.ts';
+import { addRequest, type DaemonProcess, ipOf, type World, waitFor, withWorld } from './harness.ts';
+
+/**
+ * SIGKILL in the middle of a burst, then a restart on the same checkpoint (spec/peers §4.2
+ * invariants 1–3, §4.3 "kill during the create-ENI → attach → assign sequence"): an ADD that was
+ * acknowledged (Success=true reached the plugin) is never lost, no address ever goes to two pods,
+ * and the checkpoint is always a whole, valid file.
+ *
+ * EC2 answers in tens of ms here (ENI create/attach slower) so the burst spans the pool's
+ * growth and the kill lands in the middle of EC2 work, not after it.
+ */
+
+const PODS = 27;
+const SLOW_EC2: LatencyModel = {
+  defaultAction: { minMs: 2, maxMs: 6 },
+  actions: {
+    CreateNetworkInterface: { minMs: 60, maxMs: 120 },
+    AttachNetworkInterface: { minMs: 30, maxMs: 60 },
+    AssignPrivateIpAddresses: { minMs: 30, maxMs: 60 },
+  },
+  attach: { minMs: 80, maxMs: 160 },
+  detach: { minMs: 20, maxMs: 40 },
+};
+
+/** When to SIGKILL the daemon during the burst. */
+type KillPoint =
+  /** As the n-th Success=true reaches the client. */
+  | { readonly kind: 'ack'; readonly n: number }
+  /** As EC2 receives the n-th call of `action` (the kill lands while EC2 works on it). */
+  | { readonly kind: 'call'; readonly action: string; readonly n: number }
+  /** As the n-th new ENI's attachment completes (before the daemon has adopted it). */
+  | { readonly kind: 'attached'; readonly n: number };
+
+const KILL_POINTS: Record<string, KillPoint> = {
+  'at the first acknowledged ADD': { kind: 'ack', n: 1 },
+  'while the first CreateNetworkInterface is in flight': {
+    kind: 'call',
+    action: 'CreateNetworkInterface',
+    n: 1,
+  },
+  'while the first AttachNetworkInterface is in flight': {
+    kind: 'call',
+    action: 'AttachNetworkInterface',
+    n: 1,
+  },
+  'as the first new ENI becomes attached': { kind: 'attached', n: 1 },
+  'at the 14th acknowledged ADD': { kind: 'ack', n: 14 },
+};
+
+/**
+ * Sends PODS ADDs at once and SIGKILLs the daemon at `point`; resolves with the pods whose
+ * Success=true arrived before the kill.
+ */
+async function burstUntilKilled(
+  world: World,
+  daemon: DaemonProcess,
+  point: KillPoint,
+  attachedEnis: () => number,
+): Promise<Map<string, string>> {
+  const acknowledged = new Map<string, string>();
+  const { client } = daemon;
+  const kill = () => daemon.signal('SIGKILL');
+  // EC2-side kill points are watched from here: the daemon is another process.
+  const watcher = (async () => {
+    if (point.kind === 'ack') return;
+    while (daemon.running) {
+      const reached =
+        point.kind === 'call' ? world.calls(point.action) >= point.n : attachedEnis() >= point.n;
+      if (reached) return kill();
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  await Promise.allSettled(
+    Array.from({ length: PODS }, async (_, i) => {
+      const name = `pod-${i}`;
+      const reply = await client.addNetwork(addRequest(name));
+      if (!reply.Success || !daemon.running) return;
+      acknowledged.set(name, ipOf(reply));
+      if (point.kind === 'ack' && acknowledged.size === point.n) kill();
+    }),
+  );
+  // Every ADD answered before any kill point was reached: kill now (a kill after the burst).
+  kill();
+  await daemon.exited;
+  await watcher;
+  daemon.closeClient();
+  return acknowledged;
+}
+
+describe('SIGKILL during a burst, then restart', () => {
+  for (const [title, point] of Object.entries(KILL_POINTS)) {
+    it(`killed ${title}`, async () => {
+      let attached = 0;
+      const sim = {
+        latency: SLOW_EC2,
+        // The primary ENI's attach at launch is reported too (device 0).
+        onEniAttached: (event: { deviceIndex: number }) => {
+          if (event.deviceIndex > 0) attached++;
+        },
+      };
+      await withWorld(sim, async (world) => {
+        const node = await world.node({ instanceType: 'm5.large' });
+        const first = await node.start();
+        const acknowledged = await burstUntilKilled(world, first, point, () => attached);
+        expect((await first.exited).signal).toBe('SIGKILL');
+        if (point.kind === 'ack') expect(acknowledged.size).toBeGreaterThanOrEqual(point.n);
+
+        // Durable before reply: every acknowledged allocation is in the checkpoint the killed
+        // daemon left behind, and that file is whole (atomic rename, never torn). No file at all
+        // is only possible when nothing was acknowledged (the kill beat the first write).
+        const inFile = new Map<string, string>();
+        if (existsSync(node.checkpointPath)) {
+          const left = decodeCheckpoint(readFileSync(node.checkpointPath, 'utf8'));
+          expect(left.version).toBe('vpc-cni-ipam/1');
+          for (const { entry } of left.allocations) inFile.set(entry.containerID, entry.ipv4);
+        }
+        for (const [name, ip] of acknowledged) expect(inFile.get(`cid-${name}`), name).toBe(ip);
+        // The killed daemon's socket file is still there: the next start must replace it.
+        expect(statSync(node.socketPath).isSocket()).toBe(true);
+
+        const second = await node.start();
+        // Every acknowledged pod keeps its address.
+        for (const [name, ip] of acknowledged) {
+          expect(ipOf(await second.client.addNetwork(addRequest(name))), name).toBe(ip);
+        }
+        // Kubelet retries the pods that got no answer: all of them get an address, the pool
+        // grows to the node's 27, and no address is given to two pods across both runs.
+        const owners = new Map<string, string>();
+        const record = (name: string, ip: string) => {
+          const owner = owners.get(ip);
+          if (owner !== undefined && owner !== name)
+            throw new Error(`${ip} was given to both ${owner} and ${name}`);
+          owners.set(ip, name);
+        };
+        for (const [name, ip] of acknowledged) record(name, ip);
+        const missing = Array.from({ length: PODS }, (_, i) => `pod-${i}`).filter(
+          (name) => !acknowledged.has(name),
+        );
+        await waitFor(
+          'every pod to get an address after the restart',
+          async () => {
+            const replies = await Promise.all(
+              missing.map((name) => second.client.addNetwork(addRequest(name))),
+            );
+            for (const [i, reply] of replies.entries())
+              if (reply.Success) record(missing[i]!, ipOf(reply));
+            return replies.every((r) => r.Success) ? true : undefined;
+          },
+          30_000,
+          200,
+        );
+        expect(owners.size).toBe(PODS);
+
+        const view = await second.enis();
+        expect(view['0']?.AssignedIPs).toBe(PODS);
+        // Every pod address is on an ENI EC2 has attached to this instance (an ENI created or
+        // attached by the killed run was adopted, not lost), and nothing was dropped.
+        const ec2Addresses = new Set(
+          [...(await node.ec2Cidrs()).values()].flat().map((c) => c.replace('/32', '')),
+        );
+        for (const ip of owners.keys()) expect(ec2Addresses.has(ip), ip).toBe(true);
+        expect(existsSync(`${node.checkpointPath}.dropped`)).toBe(false);
+        expect(node.checkpoint().allocations).toHaveLength(PODS);
+        expect(await second.stop()).toEqual({ code: 0, signal: null });
+
+        // Every ENI attached to the node is deleted with the instance, also one whose attach the
+        // killed run started but whose DeleteOnTermination it never got to set.
+        for (const eni of await node.ec2Enis()) {
+          expect(eni.Attachment?.DeleteOnTermination, eni.NetworkInterfaceId).toBe(true);
+        }
+
+        // An ENI the killed run created but never attached is left 'available' in EC2 (as with
+        // the reference); it must carry what the leaked-ENI cleanup looks for: our description
+        // and a createdAt tag.
+        const leaked = await node.leakedEnis();
+        for (const eni of leaked) {
+          expect(eni.Description).toBe(`aws-K8S-${node.instance.instanceId}`);
+          expect(eni.TagSet?.map((t) => t.Key)).toContain('node.k8s.amazonaws.com/createdAt');
+        }
+        console.info(
+          `[sigkill] killed ${title}: ${acknowledged.size} ADDs acknowledged before the kill, ` +
+            `${leaked.length} ENI(s) left unattached`,
+        );
+      });
+    }, 90_000);
+  }
+});
