@@ -32,7 +32,7 @@ import {
 } from './ipam-key.ts';
 import { KeyIndex } from './key-index.ts';
 import { LevelQueue, type Queued } from './level-queue.ts';
-import { splitClockMs, type UnixTime, unixNanos, unixTimeFromNanos } from './unix-time.ts';
+import { splitClockMs, unixNanos, unixTimeFromNanos } from './unix-time.ts';
 
 /** CIDR kinds, used as indexes into the per-kind counters. */
 const KIND_IP = 0;
@@ -545,7 +545,7 @@ export class Datastore {
       if (slot === undefined || this.slots.state(slot) !== SLOT_FREE) continue;
       const cidr = this.slots.owner(slot);
       cidr.takeFree(slot - cidr.base);
-      this.startCooling(slot, cidr, at);
+      this.startCooling(slot, cidr, at.ms, at.subMsNs);
       this.placeCidr(cidr);
       this.placeEni(cidr.eni);
       restored++;
@@ -922,11 +922,11 @@ export class Datastore {
     if (!eni.excluded) this.modeAssigned[kind] = this.modeAssigned[kind]! - 1;
     this.allAssigned--;
     if (cool) {
-      this.startCooling(
-        slot,
-        cidr,
-        Number.isInteger(now) ? { ms: now, subMsNs: 0 } : splitClockMs(now),
-      );
+      if (Number.isInteger(now)) this.startCooling(slot, cidr, now, 0);
+      else {
+        const t = splitClockMs(now);
+        this.startCooling(slot, cidr, t.ms, t.subMsNs);
+      }
     } else {
       s.setState(slot, SLOT_FREE);
       cidr.giveFree(slot - cidr.base);
@@ -935,17 +935,17 @@ export class Datastore {
     this.placeEni(eni);
   }
 
-  private startCooling(slot: number, cidr: CidrRecord, at: UnixTime): void {
+  private startCooling(slot: number, cidr: CidrRecord, ms: number, subMsNs: number): void {
     const s = this.slots;
     s.setState(slot, SLOT_COOLING);
-    s.setUnassignedAt(slot, at.ms, at.subMsNs);
+    s.setUnassignedAt(slot, ms, subMsNs);
     const eni = cidr.eni;
     const kind = cidr.kind;
     cidr.cooling++;
     eni.cooling[kind] = eni.cooling[kind]! + 1;
     eni.coolingAll++;
     if (!eni.excluded) this.modeCooling[kind] = this.modeCooling[kind]! + 1;
-    this.coolingFifo.push(slot, at.ms);
+    this.coolingFifo.push(slot, ms);
   }
 
   /** Leaves cooldown (its FIFO entry goes stale and is skipped later). */
