@@ -20,6 +20,7 @@ import {
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
 import { decodeCheckpoint } from '../../../src/checkpoint/format.ts';
+import type { EnisIntrospection } from '../../../src/ipam/datastore-view.ts';
 import { IpamdClient } from '../../../src/rpc/client.ts';
 import type { AddNetworkReply, AddNetworkRequest } from '../../../src/rpc/messages.ts';
 import type { SimInstance, SimOptions, SimulatedRegion } from '../../../src/sim/api.ts';
@@ -150,35 +151,8 @@ export class Metrics {
 
 // ---- /v1/enis ---------------------------------------------------------------------------------
 
-export interface EnisView {
-  [card: string]: {
-    TotalIPs: number;
-    AssignedIPs: number;
-    ENIs: Record<
-      string,
-      {
-        ID: string;
-        IsPrimary: boolean;
-        DeviceNumber: number;
-        AvailableIPv4Cidrs: Record<
-          string,
-          {
-            IsPrefix: boolean;
-            IPAddresses: Record<
-              string,
-              {
-                Address: string;
-                IPAMKey: { networkName: string; containerID: string; ifName: string };
-                AssignedTime: string;
-                UnassignedTime: string;
-              }
-            >;
-          }
-        >;
-      }
-    >;
-  };
-}
+/** The /v1/enis document (the Go-shaped type the daemon builds it from). */
+export type EnisView = EnisIntrospection;
 
 /** Card 0's pool in numbers, from /v1/enis. */
 export interface PoolShape {

@@ -19,7 +19,7 @@ function parseGoTime(text: string): number {
   return ms;
 }
 
-describe('restart', () => {
+describe.concurrent('restart', () => {
   it('SIGINT then start again: every allocation and the cooldown are restored', async () => {
     await withWorld({}, async (world) => {
       const node = await world.node({ instanceType: 'm5.large' });

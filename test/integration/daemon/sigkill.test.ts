@@ -91,7 +91,7 @@ async function burstUntilKilled(
   return acknowledged;
 }
 
-describe('SIGKILL during a burst, then restart', () => {
+describe.concurrent('SIGKILL during a burst, then restart', () => {
   for (const [title, point] of Object.entries(KILL_POINTS)) {
     it(`killed ${title}`, async () => {
       let attached = 0;

@@ -111,7 +111,7 @@ const CASES: Record<string, Case> = {
   },
 };
 
-describe('warm targets reached', () => {
+describe.concurrent('warm targets reached', () => {
   for (const [name, c] of Object.entries(CASES)) {
     it(name, async () => {
       await withWorld({}, async (world) => {
