@@ -1,7 +1,7 @@
 import type { Scheduler } from './scheduler.ts';
 
-/** Why a waiting ADD woke up. */
-export type WakeReason = 'capacity' | 'noCapacity' | 'timeout';
+/** Why a waiting ADD woke up ('cancelled': its caller went away). */
+export type WakeReason = 'capacity' | 'noCapacity' | 'timeout' | 'cancelled';
 
 interface Waiter {
   settle(reason: WakeReason): void;
@@ -25,21 +25,28 @@ export class AddWaiters {
     return this.waiters.size;
   }
 
-  /** Waits until woken or until `deadline` (clock ms). */
-  wait(deadline: number): Promise<WakeReason> {
+  /**
+   * Waits until woken, until `deadline` (clock ms), or until `signal` aborts; a cancelled waiter
+   * leaves at once so it no longer counts as demand.
+   */
+  wait(deadline: number, signal?: AbortSignal): Promise<WakeReason> {
+    if (signal?.aborted) return Promise.resolve('cancelled');
     const remaining = deadline - this.scheduler.now();
     if (remaining <= 0) return Promise.resolve('timeout');
     return new Promise((resolve) => {
       let cancelTimer = () => {};
+      const onAbort = () => waiter.settle('cancelled');
       const waiter: Waiter = {
         settle: (reason) => {
           if (!this.waiters.delete(waiter)) return;
           cancelTimer();
+          signal?.removeEventListener('abort', onAbort);
           resolve(reason);
         },
       };
       this.waiters.add(waiter);
       cancelTimer = this.scheduler.after(remaining, () => waiter.settle('timeout'));
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

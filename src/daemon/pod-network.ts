@@ -56,7 +56,12 @@ export class PodNetwork implements PodNetworkService {
     this.deps = deps;
   }
 
-  async addNetwork(request: AddNetworkRequest): Promise<AddNetworkReply> {
+  /**
+   * `signal` aborts when the caller is gone (the plugin's deadline passed or it exited): an ADD
+   * still waiting for capacity then gives up instead of taking an address later, which nobody
+   * would ever DEL (the plugin's failed ADD is followed by a DEL that already found nothing).
+   */
+  async addNetwork(request: AddNetworkRequest, signal?: AbortSignal): Promise<AddNetworkReply> {
     const { config, logger, metrics, pools } = this.deps;
     const failure = (reason: string): AddNetworkReply => {
       logger.warn(
@@ -85,7 +90,10 @@ export class PodNetwork implements PodNetworkService {
 
     const placed = this.place(key, metadata, required, []);
     if (placed.length < required && required === 1 && config.addWaitSeconds > 0) {
-      await this.waitForCapacity(key, metadata, placed);
+      await this.waitForCapacity(key, metadata, placed, signal);
+      if (placed.length === 0 && signal?.aborted) {
+        return failure('the caller cancelled the call while it waited for an address');
+      }
     }
     if (placed.length < required) metrics.noAvailableIpAddresses.inc();
 
@@ -219,6 +227,7 @@ export class PodNetwork implements PodNetworkService {
     key: IpamKey,
     metadata: IpamMetadata,
     placed: Placed[],
+    signal: AbortSignal | undefined,
   ): Promise<void> {
     const { scheduler, metrics, config } = this.deps;
     const pool = this.deps.pools[0];
@@ -229,9 +238,13 @@ export class PodNetwork implements PodNetworkService {
     let outcome = 'timeout';
     try {
       for (;;) {
-        const woken = pool.waiters.wait(deadline);
+        const woken = pool.waiters.wait(deadline, signal);
         this.deps.wakePool(pool, 'empty_add');
         const reason = await woken;
+        if (reason === 'cancelled') {
+          outcome = 'cancelled';
+          return;
+        }
         this.place(key, metadata, 1, placed);
         if (placed.length > 0) {
           outcome = 'assigned';

@@ -22,7 +22,8 @@ import { loadProtos } from './proto.ts';
 
 /** What the daemon answers; an `RpcError` thrown from it becomes a gRPC error status. */
 export interface PodNetworkService {
-  addNetwork(request: AddNetworkRequest): Promise<AddNetworkReply>;
+  /** `signal` aborts when the client cancels the call or its deadline passes. */
+  addNetwork(request: AddNetworkRequest, signal?: AbortSignal): Promise<AddNetworkReply>;
   delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply>;
   networkPolicyConfigs(): NetworkPolicyAgentConfigReply;
 }
@@ -70,11 +71,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         );
 
   server.addService(protos.cniBackend.service, {
-    AddNetwork: unary<AddNetworkRequest, AddNetworkReply>(logger, 'AddNetwork', (request) => {
+    AddNetwork: unary<AddNetworkRequest, AddNetworkReply>(logger, 'AddNetwork', (request, call) => {
       metrics?.addIpRequests.inc();
       const versionError = rejectVersion(request.ClientVersion);
       if (versionError) throw versionError;
-      return service.addNetwork(request);
+      return service.addNetwork(request, cancellationOf(call));
     }),
     DelNetwork: unary<DelNetworkRequest, DelNetworkReply>(logger, 'DelNetwork', (request) => {
       metrics?.delIpRequests.inc({ reason: request.Reason });
@@ -124,15 +125,23 @@ function prepareSocketPath(socketPath: string): void {
   rmSync(socketPath, { force: true });
 }
 
+/** Aborts when the client cancels the call, its deadline passes or its connection drops. */
+function cancellationOf(call: grpc.ServerUnaryCall<unknown, unknown>): AbortSignal {
+  const controller = new AbortController();
+  if (call.cancelled) controller.abort();
+  else call.once('cancelled', () => controller.abort());
+  return controller.signal;
+}
+
 function unary<Req, Res>(
   logger: Logger,
   method: string,
-  handler: (request: Req) => Promise<Res>,
+  handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     let pending: Promise<Res>;
     try {
-      pending = handler(call.request);
+      pending = handler(call.request, call);
     } catch (error) {
       pending = Promise.reject(error);
     }

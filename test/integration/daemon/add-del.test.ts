@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { addRequest, delRequest, ipOf, withWorld } from './harness.ts';
+import { addRequest, delRequest, ipOf, waitFor, withWorld } from './harness.ts';
 
 /**
  * AddNetwork / DelNetwork over the real socket (spec/ipamd.md §8): idempotent ADD, DEL that
@@ -135,6 +135,42 @@ describe.concurrent('ADD / DEL over gRPC', () => {
       const entry = eni?.AvailableIPv4Cidrs[`${cooling}/32`]?.IPAddresses[cooling ?? ''];
       expect(entry?.IPAMKey.networkName).toBe('');
       expect(entry?.UnassignedTime).not.toBe('0001-01-01T00:00:00Z');
+    });
+  }, 60_000);
+
+  it('an ADD whose caller gave up while it waited for capacity takes no address later', async () => {
+    // The ENI the pool manager creates takes 2 s to come; the plugin's call gives up after
+    // 300 ms. Kubelet then DELs the failed sandbox, which finds nothing. Before the fix the
+    // waiting ADD still took an address when the ENI arrived: leaked, as no DEL would come.
+    const slowCreate = {
+      defaultAction: { minMs: 0, maxMs: 0 },
+      actions: { CreateNetworkInterface: { minMs: 2_000, maxMs: 2_000 } },
+      attach: { minMs: 0, maxMs: 0 },
+      detach: { minMs: 0, maxMs: 0 },
+    };
+    await withWorld({ latency: slowCreate }, async (world) => {
+      const node = await world.node({ instanceType: 'm5.large' });
+      const daemon = await node.start();
+      const { client } = daemon;
+      // 9 pods take the warm pool; the first one already set the new ENI on its way.
+      for (let i = 0; i < 9; i++) ipOf(await client.addNetwork(addRequest(`p${i}`)));
+
+      const gaveUp = await grpcError(client.addNetwork(addRequest('late'), 300));
+      expect(gaveUp.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      const del = await grpcError(client.delNetwork(delRequest('late')));
+      expect(del.details).toBe('1 error occurred:\n\t* datastore: unknown pod\n\n');
+      // It stopped waiting at once, so it is no longer counted as demand either.
+      expect((await daemon.metrics()).value('vpcipamd_waiting_adds')).toBe(0);
+
+      await waitFor('the new ENI', async () =>
+        (await daemon.pool()).totalIPs === 18 ? true : undefined,
+      );
+      expect(await daemon.pool()).toMatchObject({ enis: 2, assignedIPs: 9 });
+      expect(node.checkpoint().allocations.map((a) => a.containerID)).not.toContain('cid-late');
+      const metrics = await daemon.metrics();
+      expect(metrics.value('vpcipamd_add_wait_seconds_count', { outcome: 'cancelled' })).toBe(1);
+      // A later ADD for the same pod (kubelet retrying the sandbox) is served normally.
+      expect((await client.addNetwork(addRequest('late'))).Success).toBe(true);
     });
   }, 60_000);
 });
