@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { UnassignPrivateIpAddressesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../../src/checkpoint/format.ts';
 import { addRequest, delRequest, type EnisView, ipOf, waitFor, withWorld } from './harness.ts';
@@ -120,6 +121,86 @@ describe.concurrent('restart', () => {
       expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
       expect(existsSync(node.socketPath)).toBe(false);
       expect(node.checkpoint().allocations).toHaveLength(8);
+    });
+  }, 60_000);
+
+  for (const [mode, env, pods] of [
+    ['secondary IPs', {}, 12],
+    ['prefix delegation', { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' }, 20],
+  ] as const) {
+    it(`${mode}: a restart right after growth, while IMDS does not show it yet, restores every pod`, async () => {
+      // IMDS shows EC2's changes 10 minutes late: the restart sees the new ENI / prefix only in
+      // EC2, which node init asks (spec/peers §4.3: restore when IMDS lacks what the checkpoint
+      // uses). The daemon itself never waits for IMDS.
+      await withWorld({ imdsLagMs: 600_000 }, async (world) => {
+        const node = await world.node({ instanceType: 'm5.large' });
+        const first = await node.start(env);
+        const ips = new Map<string, string>();
+        for (let i = 0; i < pods; i++) {
+          ips.set(`pod-${i}`, ipOf(await first.client.addNetwork(addRequest(`pod-${i}`))));
+        }
+        const before = await waitFor('the pool to settle', async () => {
+          const pool = await first.pool();
+          return pool.totalIPs === (mode === 'prefix delegation' ? 32 : 27) ? pool : undefined;
+        });
+        // m5.large, 12 pods (WARM_ENI_TARGET=1): all 3 ENIs, 27 addresses. PD, 20 pods
+        // (WARM_PREFIX_TARGET=1): 2 prefixes on the primary ENI, the second added after start
+        // (then total 32 ≥ max pods 29 stops growth).
+        expect(before).toMatchObject(
+          mode === 'prefix delegation'
+            ? { enis: 1, prefixes: 2, totalIPs: 32, assignedIPs: pods }
+            : { enis: 3, totalIPs: 27, assignedIPs: pods },
+        );
+        expect(await first.stop()).toEqual({ code: 0, signal: null });
+
+        const second = await node.start(env);
+        expect(await second.pool()).toEqual(before);
+        for (const [name, ip] of ips) {
+          expect(ipOf(await second.client.addNetwork(addRequest(name))), name).toBe(ip);
+        }
+        expect(existsSync(`${node.checkpointPath}.dropped`)).toBe(false);
+        expect(node.checkpoint().allocations).toHaveLength(pods);
+      });
+    }, 60_000);
+  }
+
+  it('an allocation whose address EC2 no longer has is dropped into .dropped, the rest restored', async () => {
+    await withWorld({}, async (world) => {
+      const node = await world.node({ instanceType: 'm5.large' });
+      const first = await node.start();
+      const ips = new Map<string, string>();
+      for (let i = 0; i < 3; i++) {
+        ips.set(`pod-${i}`, ipOf(await first.client.addNetwork(addRequest(`pod-${i}`))));
+      }
+      expect(await first.stop()).toEqual({ code: 0, signal: null });
+      // Someone takes pod-1's address off the ENI while the daemon is down.
+      const gone = ips.get('pod-1') ?? '';
+      await world.ec2.send(
+        new UnassignPrivateIpAddressesCommand({
+          NetworkInterfaceId: node.instance.primaryEniId,
+          PrivateIpAddresses: [gone],
+        }),
+      );
+
+      const second = await node.start();
+      expect(ipOf(await second.client.addNetwork(addRequest('pod-0')))).toBe(ips.get('pod-0'));
+      expect(ipOf(await second.client.addNetwork(addRequest('pod-2')))).toBe(ips.get('pod-2'));
+      // The evidence: the entry as it was, and why.
+      const dropped = readFileSync(`${node.checkpointPath}.dropped`, 'utf8').trim().split('\n');
+      expect(dropped).toHaveLength(1);
+      expect(JSON.parse(dropped[0] ?? '{}')).toMatchObject({
+        entry: { containerID: 'cid-pod-1', ipv4: gone },
+        reason: 'not-on-any-cidr',
+      });
+      expect(
+        node
+          .checkpoint()
+          .allocations.map((a) => a.containerID)
+          .sort(),
+      ).toEqual(['cid-pod-0', 'cid-pod-2']);
+      // pod-1's DEL (kubelet tearing it down) is idempotent; its ADD gets another address.
+      await second.client.delNetwork(delRequest('pod-1')).catch(() => undefined);
+      expect(ipOf(await second.client.addNetwork(addRequest('pod-1')))).not.toBe(gone);
     });
   }, 60_000);
 });
