@@ -21,7 +21,9 @@ export function ec2MetricsObserver(metrics: IpamdMetrics): Ec2ApiObserver {
       );
       if (failed) {
         metrics.ec2ApiErrors.inc({ fn: event.action });
-        metrics.awsApiErrors.inc({ api: event.action, error: event.errorCode ?? event.outcome });
+        // A call that ended throttled: its last attempt was already counted by onThrottled.
+        if (event.outcome !== 'throttled')
+          metrics.awsApiErrors.inc({ api: event.action, error: event.errorCode ?? event.outcome });
       }
       if (event.rateLimitWaitMs > 0)
         metrics.ec2ClientWaitSeconds.observe(

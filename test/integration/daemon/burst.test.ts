@@ -136,4 +136,47 @@ describe('burst of 27 ADDs on a cold m5.large', () => {
         `(${metrics.value('awscni_no_available_ip_addresses')} failed ADDs in total)`,
     );
   }, 90_000);
+
+  it("reactive mode past the node's capacity: the 27 fit, the rest fail fast instead of waiting", async () => {
+    world = await World.start({ latency: 'fast' });
+    const node = await world.node({ instanceType: 'm5.large' });
+    // ADDs may wait 30 s; the client gives up after 20 s: a waiting ADD would be a gRPC error.
+    const daemon = await node.start({ ADD_WAIT_SECONDS: '30' });
+    const replies = await burst(PODS + 3, (i) =>
+      daemon.client.addNetwork(addRequest(`pod-${i}`), 20_000),
+    );
+    const ok = replies.filter((r) => r.status === 'fulfilled' && r.value.Success);
+    const failed = replies.filter((r) => r.status === 'fulfilled' && !r.value.Success);
+    expect(replies.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(ok).toHaveLength(PODS);
+    expect(failed).toHaveLength(3);
+    expect(await daemon.pool()).toMatchObject({ enis: 3, totalIPs: 27, assignedIPs: 27 });
+    const metrics = await daemon.metrics();
+    expect(metrics.value('vpcipamd_add_wait_seconds_count', { outcome: 'timeout' })).toBe(
+      undefined,
+    );
+  }, 90_000);
+
+  it('reactive mode under EC2 throttling: every pod gets an address, no address twice', async () => {
+    world = await World.start({ latency: 'fast' });
+    const node = await world.node({ instanceType: 'm5.large' });
+    const daemon = await node.start();
+    // The first ENI create is throttled on all 3 SDK attempts, the next once. A growth step that
+    // fails this way leaves nothing on its way, so the ADDs waiting for it fail at once (kubelet
+    // retries them); the count of throttled answers is exact (one per
+    // HTTP attempt, the last attempt of a failed call not counted twice).
+    world.region.injectFault({
+      action: 'CreateNetworkInterface',
+      code: 'RequestLimitExceeded',
+      count: 4,
+    });
+    const outcome = await runBurst(daemon, 500);
+    await expectFullNode(daemon, outcome);
+    const metrics = await daemon.metrics();
+    expect(metrics.sum('awscni_aws_api_error_count', { api: 'CreateNetworkInterface' })).toBe(4);
+    console.info(
+      `[burst] reactive, 4 throttled creates: ${outcome.firstRoundFailures} failed first time, ` +
+        `all ${PODS} assigned after ${outcome.msToAllAssigned} ms in ${outcome.retryRounds} retry rounds`,
+    );
+  }, 90_000);
 });
