@@ -2,7 +2,15 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../../src/checkpoint/format.ts';
 import type { LatencyModel } from '../../../src/sim/api.ts';
-import { addRequest, type DaemonProcess, ipOf, type World, waitFor, withWorld } from './harness.ts';
+import {
+  addRequest,
+  type DaemonProcess,
+  delRequest,
+  ipOf,
+  type World,
+  waitFor,
+  withWorld,
+} from './harness.ts';
 
 /**
  * SIGKILL in the middle of a burst, then a restart on the same checkpoint (spec/peers §4.2
@@ -188,4 +196,47 @@ describe.concurrent('SIGKILL during a burst, then restart', () => {
       });
     }, 90_000);
   }
+
+  it('killed during a burst of DELs: acknowledged DELs stay done, the other pods keep their addresses', async () => {
+    await withWorld({}, async (world) => {
+      const node = await world.node({ instanceType: 'm5.large' });
+      const first = await node.start();
+      const ips = new Map<string, string>();
+      for (let i = 0; i < 9; i++) {
+        ips.set(`pod-${i}`, ipOf(await first.client.addNetwork(addRequest(`pod-${i}`))));
+      }
+      const deleted = new Set<string>();
+      const { client } = first;
+      await Promise.allSettled(
+        Array.from({ length: 6 }, async (_, i) => {
+          const reply = await client.delNetwork(delRequest(`pod-${i}`));
+          if (!reply.Success || !first.running) return;
+          deleted.add(`pod-${i}`);
+          if (deleted.size === 2) first.signal('SIGKILL');
+        }),
+      );
+      first.signal('SIGKILL');
+      await first.exited;
+      first.closeClient();
+      expect(deleted.size).toBeGreaterThanOrEqual(2);
+
+      // Durable before reply holds for DEL too: no acknowledged DEL is in the file.
+      const inFile = new Set(node.checkpoint().allocations.map((a) => a.containerID));
+      for (const name of deleted) expect(inFile.has(`cid-${name}`), name).toBe(false);
+
+      const second = await node.start();
+      for (const name of deleted) {
+        const again = await second.client.delNetwork(delRequest(name)).catch((e: unknown) => e);
+        expect((again as { details?: string }).details, name).toContain('datastore: unknown pod');
+      }
+      for (const [name, ip] of ips) {
+        if (deleted.has(name)) continue;
+        expect(ipOf(await second.client.addNetwork(addRequest(name))), name).toBe(ip);
+      }
+      // An acknowledged DEL's address is cooling after the restart (30 s default), so the
+      // next pods get other addresses.
+      const fresh = ipOf(await second.client.addNetwork(addRequest('fresh')));
+      for (const name of deleted) expect(fresh).not.toBe(ips.get(name));
+    });
+  }, 60_000);
 });
