@@ -30,6 +30,7 @@ import { ec2For } from '../sim/helpers.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const BIN = join(REPO, 'bin/vpc-ipamd.js');
+const SETPRIV = '/usr/bin/setpriv';
 /** Start-up (tsx compile + node init) is ~1.5 s here; a loaded 2-core CI box gets much more. */
 const START_DEADLINE_MS = 45_000;
 const EXIT_DEADLINE_MS = 20_000;
@@ -251,7 +252,12 @@ export class DaemonProcess {
   constructor(env: Record<string, string>, logPath: string, socketPath: string) {
     this.logPath = logPath;
     this.socketPath = socketPath;
-    this.child = spawn(process.execPath, [BIN, 'run'], {
+    // Through setpriv (it execs, so the pid stays the daemon's) the kernel SIGKILLs the daemon
+    // if this test process dies without cleaning up (e.g. a worker killed on timeout).
+    const command = existsSync(SETPRIV)
+      ? [SETPRIV, '--pdeathsig', 'KILL', process.execPath, BIN, 'run']
+      : [process.execPath, BIN, 'run'];
+    this.child = spawn(command[0]!, command.slice(1), {
       cwd: REPO,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
