@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { UnassignPrivateIpAddressesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../../src/checkpoint/format.ts';
@@ -215,6 +215,40 @@ describe.concurrent('restart', () => {
       // pod-1's DEL (kubelet tearing it down) is idempotent; its ADD gets another address.
       await second.client.delNetwork(delRequest('pod-1')).catch(() => undefined);
       expect(ipOf(await second.client.addNetwork(addRequest('pod-1')))).not.toBe(gone);
+    });
+  }, 60_000);
+
+  it("upgrade from aws-node: the reference's ipam.json is adopted, CRI-migrated entries included", async () => {
+    await withWorld({}, async (world) => {
+      const node = await world.node({ instanceType: 'm5.large' });
+      // What aws-node leaves on a node: secondary IPs on the primary ENI and its checkpoint, one
+      // entry back-filled by the old CRI migration, no interfacesCount (older versions).
+      const [ip1, ip2] = await node.assignSecondaryIps(node.instance.primaryEniId, 3);
+      const reference =
+        '{"version":"vpc-cni-ipam/1","allocations":[' +
+        `{"networkName":"aws-cni","containerID":"c1","ifName":"eth0","ipv4":"${ip1}","allocationTimestamp":1700000000123456789,"metadata":{"k8sPodNamespace":"default","k8sPodName":"p1"}},` +
+        `{"networkName":"_migrated-from-cri","containerID":"c2","ifName":"unknown","ipv4":"${ip2}","allocationTimestamp":1600000000000000000,"metadata":{"k8sPodNamespace":"kube-system","k8sPodName":"p2"}}` +
+        ']}\n';
+      writeFileSync(node.checkpointPath, reference);
+
+      const daemon = await node.start();
+      const p1 = {
+        ContainerID: 'c1',
+        K8S_POD_INFRA_CONTAINER_ID: 'c1',
+        K8S_POD_NAME: 'p1',
+      };
+      expect(ipOf(await daemon.client.addNetwork(addRequest('p1', p1)))).toBe(ip1);
+      // The plugin's DEL uses the real key; the entry is found under the migration key.
+      const del = await daemon.client.delNetwork({ ...delRequest('p2'), ContainerID: 'c2' });
+      expect(del.Success).toBe(true);
+      expect(del.IPAllocationMetadata.map((m) => m.IPv4Addr)).toEqual([ip2]);
+      // Rewritten in the same format; the surviving entry is byte-for-byte the reference's.
+      const file = readFileSync(node.checkpointPath, 'utf8');
+      expect(file).toContain(
+        `{"networkName":"aws-cni","containerID":"c1","ifName":"eth0","ipv4":"${ip1}","allocationTimestamp":1700000000123456789,"metadata":{"k8sPodNamespace":"default","k8sPodName":"p1"}}`,
+      );
+      expect(node.checkpoint().allocations.map((a) => a.containerID)).toEqual(['c1']);
+      expect(existsSync(`${node.checkpointPath}.dropped`)).toBe(false);
     });
   }, 60_000);
 });
