@@ -16,6 +16,9 @@ WARM_POOL_MODE, ADD_WAIT_SECONDS, IPAMD_GRPC_SOCKET, METRICS_BIND_ADDRESS,
 DISABLE_HOST_NETWORKING, EC2_API_RATE_LIMITS (docs/compat.md).
 `;
 
+/** Time for the log's last lines to reach the file after a clean stop. */
+const EXIT_GRACE_MS = 1_000;
+
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(HELP);
@@ -37,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
     }
     return 1;
   }
-  return new Promise<number>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = () => {
       if (stopping) return;
@@ -56,4 +59,8 @@ export async function run(args: string[]): Promise<number> {
       else daemon.terminate();
     });
   });
+  // A pool pass still in flight (an ENI attach wait or an EC2 retry loop: minutes of back-off at
+  // worst) must not keep a stopped daemon alive; the checkpoint is on disk and the socket gone.
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+  return code;
 }
