@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ConfigWarning, Environment } from '../config/types.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { AddNetworkRequest } from '../rpc/messages.ts';
+import { VERSION } from '../version.ts';
 import { type InProcessNode, startInProcessNode } from './in-process-node.ts';
 import { describePoolState, type PlanResult, summarisePools } from './plan-result.ts';
 import { type SettleOutcome, Settler } from './settle.ts';
@@ -60,7 +61,7 @@ export function podAddRequest(index: number): AddNetworkRequest {
     IfName: 'eth0',
     NetworkName: 'aws-cni',
     ContainerID: containerId,
-    ClientVersion: 'vpc-ipamd-plan',
+    ClientVersion: VERSION,
     RequiresMultiNICAttachment: false,
   };
 }
