@@ -55,6 +55,10 @@ describe.concurrent('metrics, introspection and the socket', () => {
       const socket = statSync(node.socketPath);
       expect(socket.isSocket()).toBe(true);
       expect(socket.mode & 0o777).toBe(0o660);
+      // Both health services the probes use answer SERVING.
+      for (const service of ['', 'grpc.health.v1.aws-node']) {
+        expect((await daemon.client.healthCheck(service)).status, service).toBe('SERVING');
+      }
 
       const ips = [];
       for (const name of ['a', 'b', 'c']) {
@@ -209,11 +213,16 @@ describe.concurrent('metrics, introspection and the socket', () => {
       expect((await httpGet(`unix:${introspectionSocket}`, '/v1/enis')).status).toBe(200);
       expect(await on.stop()).toEqual({ code: 0, signal: null });
 
+      // Also: a socket directory that does not exist yet is created 0755 (spec/ipamd.md §0).
+      const socketDir = join(node.dir, 'run', 'aws-node');
       const off = await node.start({
         ...addresses,
         DISABLE_METRICS: 'true',
         DISABLE_INTROSPECTION: 'true',
+        IPAMD_GRPC_SOCKET: join(socketDir, 'ipamd.sock'),
       });
+      expect(statSync(socketDir).mode & 0o777).toBe(0o755);
+      expect(statSync(join(socketDir, 'ipamd.sock')).mode & 0o777).toBe(0o660);
       const serving = off.findLog('ipamd serving');
       expect(serving).toBeDefined();
       expect(serving?.metricsAddress).toBeUndefined();
