@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimulatedRegion } from '../sim/api.ts';
 import { startSimulatedRegion } from '../sim/index.ts';
+import { CancellableCniClient } from './cni-client.ts';
 import { daemonEnvironment } from './daemon-env.ts';
 import { DaemonDiedError, type DaemonExit, DaemonProcess } from './daemon-process.ts';
 import type { DemoOptions } from './demo-options.ts';
@@ -82,6 +83,8 @@ export async function runDemo(
   const killOnExit = () => daemon?.killNow();
   process.on('exit', killOnExit);
   let code = 0;
+  // A daemon that died leaves its log and checkpoint behind for a look.
+  let keepDir = options.keep;
   try {
     region = await startSimulatedRegion({ latency: 'realistic', imdsLagMs: IMDS_LAG_MS });
     const instance = await region.launchInstance({ instanceType: options.instanceType });
@@ -126,7 +129,8 @@ export async function runDemo(
       ].join('\n'),
     );
 
-    const workload = new Workload({ api: daemon.client, peak: options.pods, burst: options.burst });
+    const api = new CancellableCniClient(paths.socket);
+    const workload = new Workload({ api, peak: options.pods, burst: options.burst });
     const reason = await driveWorkload(
       workload,
       daemon,
@@ -136,12 +140,14 @@ export async function runDemo(
       io,
       stop,
     );
+    api.cancelAllAndClose();
     if (reason === 'died') {
       const exit = await daemon.exited;
       out.write(`vpc-ipamd demo: the daemon ${describeExit(exit)}; last lines of ${paths.log}:\n`);
       for (const line of await tailLines(paths.log, TAIL_LINES)) out.write(`  ${line}\n`);
       if (daemon.stderrTail.trim() !== '') out.write(`its stderr:\n${daemon.stderrTail}\n`);
       code = 1;
+      keepDir = true;
     }
     const calls = ec2Calls(region);
     out.write(
@@ -155,6 +161,7 @@ export async function runDemo(
     code = 1;
     out.write(`vpc-ipamd demo: ${(error as Error).message}\n`);
     if (error instanceof DaemonDiedError) {
+      keepDir = true;
       for (const line of await tailLines(paths.log, TAIL_LINES)) out.write(`  ${line}\n`);
       if (daemon && daemon.stderrTail.trim() !== '')
         out.write(`its stderr:\n${daemon.stderrTail}\n`);
@@ -162,7 +169,6 @@ export async function runDemo(
   } finally {
     if (daemon) {
       const wasRunning = !daemon.hasExited;
-      // ADDs still waiting for capacity (up to ADD_WAIT_SECONDS) finish before the daemon exits.
       if (wasRunning) out.write(`vpc-ipamd demo: stopping the daemon (pid ${daemon.pid})…\n`);
       const exit = await daemon.stop();
       if (wasRunning) {
@@ -171,7 +177,8 @@ export async function runDemo(
       }
     }
     await region?.close();
-    if (!options.keep) await rm(dir, { recursive: true, force: true });
+    if (!keepDir) await rm(dir, { recursive: true, force: true });
+    else if (!options.keep) out.write(`vpc-ipamd demo: kept ${dir} (daemon log, checkpoint)\n`);
     process.off('exit', killOnExit);
   }
   return code;

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -135,5 +137,26 @@ describe('vpc-ipamd demo (npm start)', () => {
     expect(await demo.exited).toEqual({ code: 0, signal: null });
     for (const option of ['--pods N', '--instance-type T', '--duration S'])
       expect(demo.output).toContain(option);
+  });
+});
+
+describe('vpc-ipamd demo when the daemon dies', () => {
+  it('prints the last log lines, keeps the temp dir and exits 1', async () => {
+    const demo = startDemo([]);
+    await until(
+      () => viewLines(demo.output).some((line) => line.assigned > 0),
+      20_000,
+      () => demo.output,
+    );
+    const pid = daemonPid(demo.output) ?? 0;
+    process.kill(pid, 'SIGKILL');
+    const exit = await demo.exited;
+    const { output } = demo;
+    expect(exit, output).toEqual({ code: 1, signal: null });
+    expect(output).toContain('vpc-ipamd demo: the daemon was killed by SIGKILL; last lines of');
+    expect(output).toMatch(/^ {2}\{.*"msg":"ipamd serving"/m);
+    const kept = /kept (\S+) \(daemon log, checkpoint\)/.exec(output)?.[1] ?? '';
+    expect(existsSync(join(kept, 'ipamd.log'))).toBe(true);
+    await rm(kept, { recursive: true, force: true });
   });
 });
