@@ -139,12 +139,12 @@ describe.concurrent('ADD / DEL over gRPC', () => {
   }, 60_000);
 
   it('an ADD whose caller gave up while it waited for capacity takes no address later', async () => {
-    // The ENI the pool manager creates takes 2 s to come; the plugin's call gives up after
+    // The ENI the pool manager creates takes 4 s to come; the plugin's call gives up after
     // 300 ms. Kubelet then DELs the failed sandbox, which finds nothing. Before the fix the
     // waiting ADD still took an address when the ENI arrived: leaked, as no DEL would come.
     const slowCreate = {
       defaultAction: { minMs: 0, maxMs: 0 },
-      actions: { CreateNetworkInterface: { minMs: 2_000, maxMs: 2_000 } },
+      actions: { CreateNetworkInterface: { minMs: 4_000, maxMs: 4_000 } },
       attach: { minMs: 0, maxMs: 0 },
       detach: { minMs: 0, maxMs: 0 },
     };
