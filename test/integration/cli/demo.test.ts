@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 
 /** `npm start` (= `vpc-ipamd demo`) as a real child process, as a user would run it. */
 
@@ -15,9 +15,11 @@ interface Demo {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const started: Demo[] = [];
-
-function startDemo(args: string[]): Demo {
+/**
+ * Starts the demo; whatever is left of it is killed when the test ends, passed or not (through
+ * the test's own context: the tests run concurrently).
+ */
+function startDemo(context: TestContext, args: string[]): Demo {
   const child = spawn(process.execPath, [BIN, 'demo', ...args], {
     env: { PATH: process.env.PATH ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,17 +37,13 @@ function startDemo(args: string[]): Demo {
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     demo.output += chunk;
   });
-  started.push(demo);
-  return demo;
-}
-
-afterEach(() => {
-  for (const demo of started.splice(0)) {
+  context.onTestFinished(() => {
     if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill('SIGKILL');
     const pid = daemonPid(demo.output);
     if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGKILL');
-  }
-});
+  });
+  return demo;
+}
 
 function daemonPid(output: string): number | undefined {
   const match = /daemon +pid (\d+)/.exec(output);
@@ -88,9 +86,10 @@ function expectAnnounced(output: string): { tempDir: string } {
   return { tempDir: tempDir ?? '' };
 }
 
-describe('vpc-ipamd demo (npm start)', () => {
-  it('--duration: runs pods through the daemon, then stops everything and exits 0', async () => {
-    const demo = startDemo(['--duration', '6']);
+// Each test has its own processes, temp dir and ports, so they run side by side.
+describe.concurrent('vpc-ipamd demo (npm start)', () => {
+  it('--duration: runs pods through the daemon, then stops everything and exits 0', async (context) => {
+    const demo = startDemo(context, ['--duration', '4']);
     const exit = await demo.exited;
     const { output } = demo;
     expect(exit, output).toEqual({ code: 0, signal: null });
@@ -108,8 +107,8 @@ describe('vpc-ipamd demo (npm start)', () => {
     expect(existsSync(tempDir)).toBe(false);
   });
 
-  it('SIGINT: the workload stops, the daemon exits 0, the temp dir is removed', async () => {
-    const demo = startDemo([]);
+  it('SIGINT: the workload stops, the daemon exits 0, the temp dir is removed', async (context) => {
+    const demo = startDemo(context, []);
     await until(
       () => viewLines(demo.output).some((line) => line.assigned > 0),
       20_000,
@@ -132,17 +131,17 @@ describe('vpc-ipamd demo (npm start)', () => {
     expect(existsSync(tempDir)).toBe(false);
   });
 
-  it('--help documents the options', async () => {
-    const demo = startDemo(['--help']);
+  it('--help documents the options', async (context) => {
+    const demo = startDemo(context, ['--help']);
     expect(await demo.exited).toEqual({ code: 0, signal: null });
     for (const option of ['--pods N', '--instance-type T', '--duration S'])
       expect(demo.output).toContain(option);
   });
 });
 
-describe('vpc-ipamd demo when the daemon dies', () => {
-  it('prints the last log lines, keeps the temp dir and exits 1', async () => {
-    const demo = startDemo([]);
+describe.concurrent('vpc-ipamd demo when the daemon dies', () => {
+  it('prints the last log lines, keeps the temp dir and exits 1', async (context) => {
+    const demo = startDemo(context, []);
     await until(
       () => viewLines(demo.output).some((line) => line.assigned > 0),
       20_000,
