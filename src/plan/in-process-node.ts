@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, rmSync } from 'node:fs';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +76,13 @@ export async function startInProcessNode(options: InProcessNodeOptions): Promise
   };
   try {
     const dir = await mkdtemp(join(await checkpointParent(), 'vpc-ipamd-plan-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    // Also on an abrupt exit (e.g. EPIPE on a closed stderr with --verbose): /dev/shm is memory.
+    const removeOnExit = () => rmSync(dir, { recursive: true, force: true });
+    process.once('exit', removeOnExit);
+    cleanups.push(async () => {
+      process.off('exit', removeOnExit);
+      await rm(dir, { recursive: true, force: true });
+    });
     // Server-side buckets off: the client's own buckets already keep the daemon within EC2's.
     const region = await startSimulatedRegion({
       clock: scheduler.clock,
