@@ -31,10 +31,13 @@ The daemon's pool settings come from your environment, e.g.
   WARM_IP_TARGET=3 MINIMUM_IP_TARGET=5 npm start
   ENABLE_PREFIX_DELEGATION=true WARM_PREFIX_TARGET=1 npm start
   WARM_POOL_MODE=interval npm start        (the reference's 5 s loop, to compare)
-passed through: ${DEMO_ENV_VARIABLES.join(', ')}.
+passed through (nothing else is inherited):
+  ${DEMO_ENV_VARIABLES.slice(0, 6).join(', ')},
+  ${DEMO_ENV_VARIABLES.slice(6).join(', ')}.
 
-Ctrl-C (or SIGTERM, SIGHUP) stops everything: the workload, the daemon (SIGINT, exit 0), the simulator;
-the temp dir is removed. A second Ctrl-C kills at once. Exit code 0, or 1 if the daemon failed.
+Ctrl-C (or SIGTERM, SIGHUP) stops everything: the workload, the daemon (SIGINT, exit 0) and
+the simulator; the temp dir is removed. A second Ctrl-C kills at once. Exit code 0, or 1 if
+the daemon failed (its last log lines are printed and the temp dir is kept).
 `;
 
 export async function run(args: string[]): Promise<number> {
