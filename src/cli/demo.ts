@@ -32,8 +32,9 @@ The daemon's pool settings come from your environment, e.g.
   ENABLE_PREFIX_DELEGATION=true WARM_PREFIX_TARGET=1 npm start
   WARM_POOL_MODE=interval npm start        (the reference's 5 s loop, to compare)
 passed through (nothing else is inherited):
-  ${DEMO_ENV_VARIABLES.slice(0, 6).join(', ')},
-  ${DEMO_ENV_VARIABLES.slice(6).join(', ')}.
+  ${DEMO_ENV_VARIABLES.slice(0, 4).join(', ')},
+  ${DEMO_ENV_VARIABLES.slice(4, 8).join(', ')},
+  ${DEMO_ENV_VARIABLES.slice(8).join(', ')}.
 
 Ctrl-C (or SIGTERM, SIGHUP) stops everything: the workload, the daemon (SIGINT, exit 0) and
 the simulator; the temp dir is removed. A second Ctrl-C kills at once. Exit code 0, or 1 if
