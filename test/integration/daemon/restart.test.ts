@@ -11,7 +11,7 @@ import { addRequest, delRequest, type EnisView, ipOf, waitFor, withWorld } from 
  * freeing, keep serving pods; a second SIGTERM exits cleanly.
  */
 
-const COOLDOWN_S = 10;
+const COOLDOWN_S = 20;
 
 /** RFC 3339 with up to nanoseconds → ms since the epoch (the fraction beyond ms dropped). */
 function parseGoTime(text: string): number {
@@ -61,9 +61,9 @@ describe.concurrent('restart', () => {
 
       const second = await node.start(env);
       // A new pod gets the cooling address only once the cooldown has passed (until then its
-      // ADDs fail: the ENI is full and MAX_ENI=1). A restart takes ~2 s of the 10 s here, so the
-      // first attempts land inside the cooldown; on a slower machine this still checks that the
-      // address is not handed out early, and the file above shows the cooldown was kept.
+      // ADDs fail: the ENI is full and MAX_ENI=1). A restart takes a few seconds of the 20 s,
+      // so the first attempts land inside the cooldown; on a slower machine this still checks
+      // that the address is not handed out early, and the file above shows the cooldown kept.
       let attempts = 0;
       let failedInCooldown = 0;
       const tryNewPod = async () => {
