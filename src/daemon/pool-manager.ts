@@ -92,13 +92,12 @@ export class PoolManager {
   private async pass(pool: CardPool): Promise<void> {
     const { config, scheduler, metrics } = this.deps;
     if (config.disableNetworkResourceProvisioning) {
-      pool.waiters.nothingComing();
+      this.releaseWaiters(pool);
       return;
     }
     const grew = await this.increase(pool);
     if (!grew) {
-      // Nothing is on its way: waiting ADDs fail now instead of at their deadline.
-      pool.waiters.nothingComing();
+      this.releaseWaiters(pool);
       const now = scheduler.now();
       if (
         isPoolTooHigh(pool.stats(), pool.settings) &&
@@ -116,6 +115,23 @@ export class PoolManager {
       }
     }
     await this.freeOneEni(pool);
+  }
+
+  /**
+   * No growth is on its way. Waiting ADDs fail now instead of at their deadline, unless an address
+   * leaves its cooldown before that deadline: then they retry at that moment.
+   */
+  private releaseWaiters(pool: CardPool): void {
+    if (pool.waiters.count === 0) return;
+    const { scheduler, config } = this.deps;
+    const cooldownEnd = pool.datastore.nextCooldownEnd();
+    const wait =
+      cooldownEnd === undefined ? Number.POSITIVE_INFINITY : cooldownEnd - scheduler.now();
+    if (config.warmPoolMode === 'reactive' && wait <= config.addWaitSeconds * 1000) {
+      scheduler.after(Math.max(0, wait), () => pool.waiters.capacityAdded());
+      return;
+    }
+    pool.waiters.nothingComing();
   }
 
   /** Runs the growth plan; true when it did something (or tried to). */
@@ -188,7 +204,14 @@ export class PoolManager {
     if (this.deps.isTerminating()) return;
     const usage = this.eniUsage(pool);
     if (!shouldRemoveExtraEnis(pool.stats(), pool.settings, usage)) return;
-    const victim = chooseEniToFree(usage, pool.settings, this.deps.scheduler.now());
+    const victim = chooseEniToFree(
+      usage,
+      pool.settings,
+      this.deps.scheduler.now(),
+      this.deps.config.warmPoolMode === 'reactive'
+        ? { keepPoolAboveLow: { stats: pool.stats() } }
+        : {},
+    );
     if (!victim) return;
     if (await this.deps.actions.freeEni(pool, victim.eniId)) {
       pool.lastPoolActionAt = this.deps.scheduler.now();

@@ -960,6 +960,15 @@ export class Datastore {
   }
 
   /** Frees every address whose cooldown has run out; looks only at the FIFO head. */
+  /**
+   * When the earliest address still in cooldown becomes assignable again (clock ms), or undefined
+   * when nothing cools. O(1) amortised: after expiry the FIFO head is a live cooling entry.
+   */
+  nextCooldownEnd(): number | undefined {
+    this.expireCooldowns();
+    return this.coolingFifo.size > 0 ? this.coolingFifo.peekTime() + this.cooldownMs : undefined;
+  }
+
   private expireCooldowns(): void {
     const fifo = this.coolingFifo;
     if (fifo.size === 0) return;

@@ -3,6 +3,7 @@ import {
   available,
   cardTargets,
   isIpTargetMode,
+  isPoolTooLow,
   type PoolSettings,
   type PoolStats,
 } from './pool-targets.ts';
@@ -98,6 +99,27 @@ export function isEniDeletable(
   return true;
 }
 
+/** The card's stats as they would be without `eni` (which has no assigned or cooling address). */
+export function statsWithout(stats: PoolStats, eni: EniUsage, settings: PoolSettings): PoolStats {
+  const prefixes = settings.prefixDelegation ? eni.totalIPs / PREFIX_SIZE : 0;
+  return {
+    totalIPs: eni.excluded ? stats.totalIPs : stats.totalIPs - eni.totalIPs,
+    assignedIPs: stats.assignedIPs,
+    coolingIPs: stats.coolingIPs,
+    totalPrefixes: stats.totalPrefixes - prefixes,
+    freePrefixes: stats.freePrefixes - (settings.prefixDelegation ? eni.zeroAssignedCidrs : 0),
+  };
+}
+
+export interface ChooseOptions {
+  /**
+   * Reactive mode: skip an ENI whose removal would make the pool too low at once, so the next pass
+   * would attach an ENI again (the reference frees and re-attaches every ~65 s when, e.g., pods
+   * exactly fill the ENIs with WARM_ENI_TARGET=0).
+   */
+  readonly keepPoolAboveLow?: { readonly stats: PoolStats };
+}
+
 /**
  * The ENI to free now, or undefined. The reference takes the first that qualifies in (random)
  * map order; we take the one attached last (highest device number), which is deterministic and
@@ -107,6 +129,7 @@ export function chooseEniToFree(
   enis: readonly EniUsage[],
   settings: PoolSettings,
   now: number,
+  options: ChooseOptions = {},
 ): EniUsage | undefined {
   const sums = { totalIPs: 0, assignedIPs: 0, zeroAssignedCidrs: 0 };
   for (const eni of enis) {
@@ -116,8 +139,10 @@ export function chooseEniToFree(
     sums.zeroAssignedCidrs += eni.zeroAssignedCidrs;
   }
   let chosen: EniUsage | undefined;
+  const keep = options.keepPoolAboveLow;
   for (const eni of enis) {
     if (!isEniDeletable(eni, sums, settings, now)) continue;
+    if (keep && isPoolTooLow(statsWithout(keep.stats, eni, settings), settings)) continue;
     if (!chosen || eni.deviceNumber > chosen.deviceNumber) chosen = eni;
   }
   return chosen;

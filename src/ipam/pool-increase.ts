@@ -141,6 +141,9 @@ export function reactiveDemand(
     // Target 0 still keeps one address free (the reference's "target == 0 and available == 0").
     if (target === 0 && free === 0 && addresses === 0) addresses = 1;
   }
+  // Cooling addresses count as available for the warm target, but a waiting ADD can only take one
+  // that is assignable now.
+  addresses = Math.max(addresses, waitingAdds - (free - stats.coolingIPs));
   addresses = Math.min(addresses, headroom);
   if (!settings.prefixDelegation) return addresses;
   const prefixes = Math.ceil(addresses / PREFIX_SIZE);

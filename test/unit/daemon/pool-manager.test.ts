@@ -106,6 +106,54 @@ describe('pool manager, reactive mode', () => {
     expect(await waiting).toBe('noCapacity');
   });
 
+  it('node full and every free address cooling: waiting ADDs retry when the first cooldown ends', async () => {
+    const t = await setup({ ipCooldownSeconds: 5 });
+    await t.pass();
+    for (let i = 0; i < 9; i++) t.assign(i);
+    await t.pass();
+    for (let i = 9; i < 18; i++) t.assign(i);
+    await t.pass();
+    for (let i = 18; i < 27; i++) t.assign(i);
+    expect(t.pool.stats()).toMatchObject({ totalIPs: 27, assignedIPs: 27 });
+    t.unassign(0);
+    const waiting = t.pool.waiters.wait(t.scheduler.now() + 10_000);
+    await t.pass();
+    t.scheduler.advance(4_999);
+    expect(t.pool.waiters.count).toBe(1);
+    t.scheduler.advance(1);
+    expect(await waiting).toBe('capacity');
+    expect(() => t.assign(99)).not.toThrow();
+  });
+
+  it('a cooldown ending after ADD_WAIT_SECONDS does not hold ADDs: they fail at once', async () => {
+    const t = await setup({ ipCooldownSeconds: 30, addWaitSeconds: 10 });
+    await t.pass();
+    for (let i = 0; i < 9; i++) t.assign(i);
+    await t.pass();
+    for (let i = 9; i < 18; i++) t.assign(i);
+    await t.pass();
+    for (let i = 18; i < 27; i++) t.assign(i);
+    t.unassign(0);
+    const waiting = t.pool.waiters.wait(t.scheduler.now() + 10_000);
+    await t.pass();
+    expect(await waiting).toBe('noCapacity');
+  });
+
+  it('WARM_ENI_TARGET=0 with pods filling the ENIs settles (the reference attaches and frees every ~65 s)', async () => {
+    for (const mode of ['reactive', 'interval'] as const) {
+      const t = await setup({ warmPoolMode: mode, warmEniTarget: 0 });
+      await t.pass();
+      for (let i = 0; i < 9; i++) t.assign(i);
+      for (let tick = 0; tick < 40; tick++) {
+        await t.pass();
+        t.scheduler.advance(5_000);
+      }
+      const frees = t.ec2.callsOf('freeEni').length;
+      if (mode === 'reactive') expect(frees).toBe(0);
+      else expect(frees).toBeGreaterThan(0);
+    }
+  });
+
   it('wake() does nothing in interval mode', async () => {
     const t = await setup({ warmPoolMode: 'interval' });
     t.manager.wake(t.pool, 'assign');

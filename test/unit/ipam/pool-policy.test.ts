@@ -5,6 +5,7 @@ import {
   isEniDeletable,
   MIN_ENI_LIFETIME_MS,
   shouldRemoveExtraEnis,
+  statsWithout,
 } from '../../../src/ipam/eni-release.ts';
 import { amountToRelease, planCidrRelease } from '../../../src/ipam/pool-decrease.ts';
 import {
@@ -390,6 +391,20 @@ describe('planIncrease, reactive mode (waiting ADDs + warm target in one plan)',
     expect(reactiveDemand(stats({ totalIPs: 16, assignedIPs: 1, totalPrefixes: 1 }), s, 0)).toBe(1);
   });
 
+  it('waiting ADDs need addresses that are assignable now, not ones still cooling', () => {
+    // 18 free but all cooling: the warm target is met, the waiting ADD is not.
+    const cooling = stats({ totalIPs: 18, coolingIPs: 18 });
+    expect(reactiveDemand(cooling, settings({ maxIPsPerEni: 9, maxPods: 29 }), 1)).toBe(1);
+    expect(reactiveDemand(cooling, settings({ maxIPsPerEni: 9, maxPods: 29 }), 0)).toBe(0);
+    expect(
+      reactiveDemand(
+        stats({ totalIPs: 18, coolingIPs: 17 }),
+        settings({ maxIPsPerEni: 9, maxPods: 29 }),
+        1,
+      ),
+    ).toBe(0);
+  });
+
   it('target 0 still keeps one address free when nothing is free', () => {
     expect(
       reactiveDemand(
@@ -604,6 +619,57 @@ describe('ENI release (spec §4.6)', () => {
     const list = [primary, candidate, excluded];
     expect(isEniDeletable(excluded, sums(list), settings({ warmIpTarget: 11 }), now)).toBe(true);
     expect(isEniDeletable(candidate, sums(list), settings({ warmIpTarget: 12 }), now)).toBe(false);
+  });
+
+  it('reactive mode keeps an ENI whose removal would make the pool too low again (no attach/free cycle)', () => {
+    // WARM_ENI_TARGET=0, pods exactly fill the primary: freeing the empty ENI leaves 0 available,
+    // which is "too low" and would attach an ENI again on the next pass.
+    const s = settings({ warmEniTarget: 0 });
+    const full = eni({
+      eniId: 'eni-p',
+      isPrimary: true,
+      deviceNumber: 0,
+      assignedIPs: 14,
+      zeroAssignedCidrs: 0,
+    });
+    const spare = eni({ eniId: 'eni-1', deviceNumber: 1 });
+    const st = stats({ totalIPs: 28, assignedIPs: 14 });
+    expect(shouldRemoveExtraEnis(st, s, [full, spare])).toBe(true);
+    expect(chooseEniToFree([full, spare], s, now)?.eniId).toBe('eni-1');
+    expect(
+      chooseEniToFree([full, spare], s, now, { keepPoolAboveLow: { stats: st } }),
+    ).toBeUndefined();
+    // With room to spare on the primary it may go.
+    const roomy = eni({
+      eniId: 'eni-p',
+      isPrimary: true,
+      deviceNumber: 0,
+      assignedIPs: 10,
+      zeroAssignedCidrs: 4,
+    });
+    expect(
+      chooseEniToFree([roomy, spare], s, now, {
+        keepPoolAboveLow: { stats: stats({ totalIPs: 28, assignedIPs: 10 }) },
+      })?.eniId,
+    ).toBe('eni-1');
+  });
+
+  it('statsWithout removes the ENI from totals (and its prefixes in PD)', () => {
+    const pd = pdSettings({ warmPrefixTarget: 1 });
+    const candidate = eni({ totalIPs: 32, zeroAssignedCidrs: 2 });
+    expect(
+      statsWithout(
+        stats({ totalIPs: 64, assignedIPs: 3, totalPrefixes: 4, freePrefixes: 3 }),
+        candidate,
+        pd,
+      ),
+    ).toEqual({
+      totalIPs: 32,
+      assignedIPs: 3,
+      coolingIPs: 0,
+      totalPrefixes: 2,
+      freePrefixes: 1,
+    });
   });
 
   it('chooses the qualifying ENI attached last, or none', () => {
