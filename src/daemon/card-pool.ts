@@ -23,6 +23,8 @@ export class CardPool {
   lastDecreaseAt = Number.NEGATIVE_INFINITY;
   /** When EC2 last answered InsufficientCidrBlocks / InsufficientFreeAddressesInSubnet. */
   insufficientCapacityAt = Number.NEGATIVE_INFINITY;
+  /** Growth attempts in a row that failed on throttling or a timeout (reactive retry back-off). */
+  growthRetries = 0;
   /** Last increase, decrease or reconcile; reconcile runs after 60 s without one. */
   lastPoolActionAt: number;
   /** Host-side facts of each ENI set up on this card, for teardown when it is freed. */

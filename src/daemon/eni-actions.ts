@@ -215,12 +215,19 @@ export class EniActions {
     return true;
   }
 
-  /** Releases up to `over` CIDRs with no assigned address, ENI by ENI (spec/ipamd.md §4.8). */
+  /**
+   * Releases up to `over` CIDRs with no assigned address, ENI by ENI (spec/ipamd.md §4.8). The
+   * reference also releases addresses still in pod-IP cooldown, so EC2 may give a just-deleted
+   * pod's address to another node at once; reactive mode keeps them until the cooldown ends.
+   */
   async releaseFreeCidrs(pool: CardPool, over: number): Promise<number> {
+    const includeCooling = this.deps.config.warmPoolMode === 'interval';
     let released = 0;
     for (const eni of pool.datastore.enis()) {
       if (released >= over) break;
-      const freeable = pool.datastore.freeableCidrs(eni.id).slice(0, over - released);
+      const freeable = pool.datastore
+        .freeableCidrs(eni.id, { includeCooling })
+        .slice(0, over - released);
       released += await this.releaseCidrs(pool, eni.id, freeable);
     }
     return released;

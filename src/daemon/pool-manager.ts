@@ -21,7 +21,14 @@ export const DECREASE_INTERVAL_MS = 30_000;
 export const INSUFFICIENT_CAPACITY_PAUSE_MS = 120_000;
 
 /** What woke a pass (a label of vpcipamd_pool_wakeups_total). */
-export type WakeReason = 'tick' | 'assign' | 'unassign' | 'empty_add' | 'init';
+export type WakeReason = 'tick' | 'assign' | 'unassign' | 'empty_add' | 'init' | 'retry';
+
+/** Reactive mode retries growth that failed on throttling or a timeout after this, doubling. */
+const GROWTH_RETRY_FIRST_MS = 500;
+const GROWTH_RETRY_MAX_MS = 5_000;
+
+/** How a growth attempt ended. */
+type GrowthOutcome = 'grew' | 'nothing' | 'transientFailure';
 
 export interface PoolManagerDeps {
   readonly config: Config;
@@ -95,8 +102,13 @@ export class PoolManager {
       this.releaseWaiters(pool);
       return;
     }
-    const grew = await this.increase(pool);
-    if (!grew) {
+    const growth = await this.increase(pool);
+    if (growth === 'transientFailure' && config.warmPoolMode === 'reactive') {
+      // Throttled or timed out: EC2 will answer soon. Waiting ADDs keep waiting for the retry.
+      const delay = Math.min(GROWTH_RETRY_FIRST_MS * 2 ** pool.growthRetries, GROWTH_RETRY_MAX_MS);
+      pool.growthRetries++;
+      scheduler.after(delay, () => this.wake(pool, 'retry'));
+    } else if (growth !== 'grew') {
       this.releaseWaiters(pool);
       const now = scheduler.now();
       if (
@@ -134,17 +146,18 @@ export class PoolManager {
     pool.waiters.nothingComing();
   }
 
-  /** Runs the growth plan; true when it did something (or tried to). */
-  private async increase(pool: CardPool): Promise<boolean> {
+  /** Runs the growth plan. */
+  private async increase(pool: CardPool): Promise<GrowthOutcome> {
     const { config, scheduler, metrics, logger } = this.deps;
-    if (this.deps.isTerminating()) return false;
+    if (this.deps.isTerminating()) return 'nothing';
     if (scheduler.now() - pool.insufficientCapacityAt < INSUFFICIENT_CAPACITY_PAUSE_MS)
-      return false;
+      return 'nothing';
     const steps = this.plan(pool);
-    if (steps.length === 0) return false;
+    if (steps.length === 0) return 'nothing';
     metrics.actionInProgress.inc({ fn: 'increaseDatastorePool' });
     let added = 0;
     let outOfCapacity = false;
+    let transient = false;
     try {
       for (const step of steps) {
         try {
@@ -163,6 +176,7 @@ export class PoolManager {
             if (config.enableSubnetDiscovery) continue;
             break;
           }
+          transient = isEc2Error(error, 'throttled') || isEc2Error(error, 'timeout');
           metrics.ipamdErrors.inc({
             fn: step.kind === 'assign' ? 'increaseIPPoolAssign' : 'increaseIPPoolAllocENI',
           });
@@ -176,7 +190,9 @@ export class PoolManager {
     }
     // Out of subnet space and nothing found elsewhere: pause growth for 120 s, as the reference.
     if (outOfCapacity && added === 0) pool.insufficientCapacityAt = scheduler.now();
-    return added > 0;
+    if (transient) return 'transientFailure';
+    pool.growthRetries = 0;
+    return added > 0 ? 'grew' : 'nothing';
   }
 
   private plan(pool: CardPool): IncreaseStep[] {

@@ -606,13 +606,21 @@ export class Datastore {
 
   /**
    * CIDRs of an ENI with no assigned address, any kind (spec/ipamd.md §4.8); a /32 whose address
-   * is cooling still qualifies.
+   * is cooling still qualifies unless `includeCooling` is false (then EC2 cannot hand a just-freed
+   * pod address to another node before its cooldown ends).
    */
-  freeableCidrs(eniId: string): { cidr: string; isPrefix: boolean }[] {
+  freeableCidrs(
+    eniId: string,
+    options: { readonly includeCooling?: boolean } = {},
+  ): { cidr: string; isPrefix: boolean }[] {
     const eni = this.requireEni(eniId);
+    const includeCooling = options.includeCooling ?? true;
+    if (!includeCooling) this.expireCooldowns();
     const out: { cidr: string; isPrefix: boolean }[] = [];
     for (const c of eni.cidrs.values()) {
-      if (c.assigned === 0) out.push({ cidr: c.text, isPrefix: c.kind === KIND_PREFIX });
+      if (c.assigned === 0 && (includeCooling || c.cooling === 0)) {
+        out.push({ cidr: c.text, isPrefix: c.kind === KIND_PREFIX });
+      }
     }
     return out;
   }

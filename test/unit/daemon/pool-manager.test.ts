@@ -56,6 +56,31 @@ describe('pool manager, interval mode (the reference: one step per pass)', () =>
     expect(t.pool.stats()).toMatchObject({ totalIPs: 2, assignedIPs: 1 });
   });
 
+  it('reactive: a decrease keeps addresses still in pod-IP cooldown; interval releases them (reference)', async () => {
+    for (const mode of ['reactive', 'interval'] as const) {
+      // A cooldown longer than the decrease interval, so the address still cools at the decrease.
+      const t = await setup({
+        warmPoolMode: mode,
+        warmIpTarget: 1,
+        warmEniTarget: 0,
+        ipCooldownSeconds: 120,
+      });
+      await t.actions.growEni(t.pool, 'eni-primary', 4);
+      t.assign(0);
+      t.assign(1);
+      const cooling = t.unassign(1).ip;
+      t.scheduler.advance(DECREASE_INTERVAL_MS + 1);
+      await t.pass();
+      // 4 total, 1 assigned, W=1 → over 2.
+      const released = t.ec2
+        .callsOf('unassignPrivateIpv4Addresses')
+        .flatMap((call) => call[1] as string[]);
+      expect(released).toHaveLength(2);
+      if (mode === 'reactive') expect(released).not.toContain(cooling);
+      else expect(released).toContain(cooling);
+    }
+  });
+
   it('a released address enters the 60 s reconcile cooldown', async () => {
     const t = await setup({ warmPoolMode: 'interval', warmIpTarget: 1, warmEniTarget: 0 });
     await t.actions.growEni(t.pool, 'eni-primary', 2);
@@ -225,6 +250,31 @@ describe('EC2 faults', () => {
     expect(t.ec2.mutations()).toEqual(['assignPrivateIpv4Addresses', 'allocateEni', 'allocateEni']);
     expect(t.pool.stats().totalIPs).toBe(18);
     await Promise.all(waits);
+  });
+
+  it('reactive: throttled growth is retried with back-off while ADDs keep waiting', async () => {
+    const t = await setup();
+    t.ec2.failNext('assignPrivateIpv4Addresses', 'throttled');
+    const waiting = t.pool.waiters.wait(t.scheduler.now() + 10_000);
+    await t.pass();
+    expect(t.pool.waiters.count).toBe(1);
+    t.scheduler.advance(499);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toHaveLength(1);
+    t.scheduler.advance(1);
+    expect(await waiting).toBe('capacity');
+    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toHaveLength(2);
+    expect(
+      (await t.metrics.poolWakeups.get()).values.find((v) => v.labels.reason === 'retry')?.value,
+    ).toBe(1);
+  });
+
+  it('interval: throttled growth fails waiting ADDs at once, as the reference (the next tick retries)', async () => {
+    const t = await setup({ warmPoolMode: 'interval', addWaitSeconds: 10 });
+    t.ec2.failNext('assignPrivateIpv4Addresses', 'throttled');
+    const waiting = t.pool.waiters.wait(t.scheduler.now() + 10_000);
+    await t.pass();
+    expect(await waiting).toBe('noCapacity');
   });
 
   it('other EC2 errors do not pause growth', async () => {
