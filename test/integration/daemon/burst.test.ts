@@ -160,10 +160,10 @@ describe('burst of 27 ADDs on a cold m5.large', () => {
       await withWorld({ latency: 'fast' }, async (world) => {
         const node = await world.node({ instanceType: 'm5.large' });
         const daemon = await node.start();
-        // The first ENI create is throttled on all 3 SDK attempts, the next once. A growth step that
-        // fails this way leaves nothing on its way, so the ADDs waiting for it fail at once (kubelet
-        // retries them); the count of throttled answers is exact (one per
-        // HTTP attempt, the last attempt of a failed call not counted twice).
+        // The first ENI create is throttled on all 3 SDK attempts, the next once. The pool manager
+        // retries throttled growth with back-off while the ADDs keep waiting, so none fails; the
+        // count of throttled answers is exact (one per HTTP attempt, the last attempt of a failed
+        // call not counted twice).
         world.region.injectFault({
           action: 'CreateNetworkInterface',
           code: 'RequestLimitExceeded',
@@ -171,6 +171,7 @@ describe('burst of 27 ADDs on a cold m5.large', () => {
         });
         const outcome = await runBurst(daemon, 500);
         await expectFullNode(daemon, outcome);
+        expect(outcome.firstRoundFailures).toBe(0);
         const metrics = await daemon.metrics();
         expect(metrics.sum('awscni_aws_api_error_count', { api: 'CreateNetworkInterface' })).toBe(
           4,
