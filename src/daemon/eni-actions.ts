@@ -25,10 +25,12 @@ export interface EniToAdopt {
   readonly deviceNumber: number;
   readonly isPrimary: boolean;
   readonly subnetId: string;
+  /** From IMDS; undefined when only EC2 knew the ENI (then looked up by subnet ID). */
   readonly subnetCidr: string | undefined;
   readonly primaryIp: string;
   readonly secondaryIps: readonly string[];
   readonly prefixes: readonly string[];
+  /** 'interface' | 'trunk' | 'efa' | 'efa-only' | … */
   readonly interfaceType: string;
 }
 

@@ -1,6 +1,7 @@
 import type { Ec2Port, EniDescription } from '../aws/ec2-port.ts';
 import { isEniManaged } from '../aws/eni-tags.ts';
 import type { ImdsEni, ImdsPort } from '../aws/imds-port.ts';
+import type { EniToAdopt } from './eni-actions.ts';
 
 /**
  * The ENIs attached to this instance, from IMDS (what the node sees) and EC2 (the authority):
@@ -8,21 +9,9 @@ import type { ImdsEni, ImdsPort } from '../aws/imds-port.ts';
  * ENI EC2 reports attached but IMDS does not list yet (IMDS lags by up to ~30 s) is still
  * included, so a restart right after an attach cannot lose its allocations (spec/peers §4.2).
  */
-export interface DiscoveredEni {
-  readonly eniId: string;
-  readonly mac: string;
-  readonly deviceNumber: number;
+export interface DiscoveredEni extends EniToAdopt {
   readonly networkCard: number;
-  readonly isPrimary: boolean;
-  readonly subnetId: string;
-  /** From IMDS; undefined when only EC2 knew the ENI. */
-  readonly subnetCidr: string | undefined;
-  readonly primaryIp: string;
-  readonly secondaryIps: readonly string[];
-  readonly prefixes: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
-  /** 'interface' | 'trunk' | 'efa' | 'efa-only' | … */
-  readonly interfaceType: string;
   readonly managed: boolean;
   /** The EC2 view, when EC2 was asked (not in IMDS-only mode). */
   readonly ec2: EniDescription | undefined;

@@ -1,42 +1,27 @@
 import type { Ec2Port } from '../aws/ec2-port.ts';
-import type { ImdsPort, InstanceIdentity } from '../aws/imds-port.ts';
+import type { InstanceIdentity } from '../aws/imds-port.ts';
 import {
   LEAKED_ENI_CLEANUP_INTERVAL_MS,
   LEAKED_ENI_FIRST_RUN_MAX_DELAY_MS,
 } from '../aws/leaked-enis.ts';
-import type { Config } from '../config/types.ts';
-import type { HostNetwork } from '../host/host-network.ts';
 import { VpcCidrWatch } from '../host/snat/vpc-cidr-watch.ts';
 import { type EnisIntrospection, enisIntrospection } from '../ipam/datastore-view.ts';
 import { isPoolTooLow } from '../ipam/pool-targets.ts';
-import type { Logger } from '../observe/logger.ts';
-import type { IpamdMetrics } from '../observe/metrics.ts';
 import type { CardPool } from './card-pool.ts';
 import type { EniActions } from './eni-actions.ts';
 import type { NodeFacts } from './node-facts.ts';
-import { initNode } from './node-init.ts';
+import { initNode, type NodeInitDeps } from './node-init.ts';
 import { PodNetwork } from './pod-network.ts';
 import { PoolManager } from './pool-manager.ts';
 import { Reconciler } from './reconciler.ts';
-import type { Scheduler } from './scheduler.ts';
 
 /** The reference's pool loop period; in reactive mode it is only the safety net. */
 export const POOL_TICK_MS = 5_000;
 /** VPC CIDRs and security groups are re-read this often. */
 export const REFRESH_MS = 30_000;
 
-export interface IpamdDeps {
-  readonly config: Config;
-  readonly identity: InstanceIdentity;
-  readonly imds: ImdsPort;
-  readonly ec2: Ec2Port;
-  readonly host: HostNetwork;
-  readonly scheduler: Scheduler;
-  readonly logger: Logger;
-  readonly metrics: IpamdMetrics;
-  readonly random?: () => number;
-  readonly maxPods?: number;
-}
+/** Everything one node's ipamd runs on: the node-init dependencies, shared as they are. */
+export type IpamdDeps = NodeInitDeps;
 
 /**
  * One node's ipamd: node init and pre-scaling in `start`, then the pool manager, reconcile and

@@ -1,3 +1,5 @@
+import type { IpamKey, IpamMetadata } from './ipam-key.ts';
+
 /**
  * Per-address storage for the datastore. Every address of every CIDR owns one slot index; a
  * CIDR owns a contiguous run of slots, reused by the next CIDR of the same size after removal.
@@ -104,6 +106,26 @@ export class AddressSlots<Owner> {
   }
   setIpText(slot: number, text: string): void {
     this.ref[slot * REF_STRIDE + R_IP_TEXT] = text;
+  }
+
+  /** The IPAM key stored in an assigned slot. */
+  keyOf(slot: number): IpamKey {
+    const row = slot * REF_STRIDE;
+    return {
+      networkName: this.ref[row + R_NETWORK] as string,
+      containerID: this.ref[row + R_CONTAINER_ID] as string,
+      ifName: this.ref[row + R_IF_NAME] as string,
+    };
+  }
+
+  /** The pod metadata stored in an assigned slot. */
+  metadataOf(slot: number): IpamMetadata {
+    const row = slot * REF_STRIDE;
+    return {
+      k8sPodNamespace: this.ref[row + R_NAMESPACE] as string,
+      k8sPodName: this.ref[row + R_POD_NAME] as string,
+      interfacesCount: this.num[slot * NUM_STRIDE + N_INTERFACES]!,
+    };
   }
 
   /** Writes an assignment's key and pod fields (the caller passes interned low-cardinality strings). */

@@ -393,12 +393,8 @@ export class Datastore {
     const s = this.slots;
     const cidr = s.owner(slot);
     const eni = cidr.eni;
-    const interfacesCount = s.interfacesCount(slot);
-    const metadata: IpamMetadata = {
-      k8sPodNamespace: s.podNamespace(slot),
-      k8sPodName: s.podName(slot),
-      interfacesCount,
-    };
+    const metadata = s.metadataOf(slot);
+    const interfacesCount = metadata.interfacesCount;
     const assignedAtMs = s.assignedMs(slot);
     const assignedAtSubMsNs = s.assignedSubMsNs(slot);
     const now = this.clock.now();
@@ -1007,16 +1003,8 @@ export class Datastore {
     for (let slot = cidr.base; slot < cidr.base + cidr.size; slot++) {
       if (s.state(slot) !== SLOT_ASSIGNED) continue;
       released.push({
-        key: {
-          networkName: s.networkName(slot),
-          containerID: s.containerID(slot),
-          ifName: s.ifName(slot),
-        },
-        metadata: {
-          k8sPodNamespace: s.podNamespace(slot),
-          k8sPodName: s.podName(slot),
-          interfacesCount: s.interfacesCount(slot),
-        },
+        key: s.keyOf(slot),
+        metadata: s.metadataOf(slot),
         ip: this.ipText(slot),
         cidr: cidr.text,
       });
@@ -1071,16 +1059,8 @@ export class Datastore {
     const cidr = s.owner(slot);
     const eni = cidr.eni;
     return {
-      key: {
-        networkName: s.networkName(slot),
-        containerID: s.containerID(slot),
-        ifName: s.ifName(slot),
-      },
-      metadata: {
-        k8sPodNamespace: s.podNamespace(slot),
-        k8sPodName: s.podName(slot),
-        interfacesCount: s.interfacesCount(slot),
-      },
+      key: s.keyOf(slot),
+      metadata: s.metadataOf(slot),
       ip: this.ipText(slot),
       eniId: eni.id,
       deviceNumber: eni.deviceNumber,

@@ -86,7 +86,7 @@ describe('pool manager, interval mode (the reference: one step per pass)', () =>
     await t.actions.growEni(t.pool, 'eni-primary', 2);
     t.scheduler.advance(DECREASE_INTERVAL_MS + 1);
     await t.pass();
-    const [released] = t.ec2.callsOf('unassignPrivateIpv4Addresses')[0]?.[1] as string[];
+    const [released] = t.ec2.callsOf('unassignPrivateIpv4Addresses')[0]![1] as string[];
     expect(t.cooldown.isCooling(`${released}/32`, t.scheduler.now())).toBe(true);
     t.scheduler.advance(60_000);
     expect(t.cooldown.isCooling(`${released}/32`, t.scheduler.now())).toBe(false);
