@@ -241,7 +241,8 @@ export class PodNetwork implements PodNetworkService {
         const woken = pool.waiters.wait(deadline, signal);
         this.deps.wakePool(pool, 'empty_add');
         const reason = await woken;
-        if (reason === 'cancelled') {
+        // The caller may have gone while the wake-up was on its way: never place for it then.
+        if (reason === 'cancelled' || signal?.aborted) {
           outcome = 'cancelled';
           return;
         }

@@ -136,6 +136,21 @@ describe('AddNetwork', () => {
     expect((await t.metrics.noAvailableIpAddresses.get()).values[0]?.value).toBe(1);
   });
 
+  it('a caller that went away while waiting never gets an address, even if capacity then arrives', async () => {
+    const t = await service();
+    const controller = new AbortController();
+    const reply = t.pods.addNetwork(request(1), controller.signal);
+    controller.abort();
+    expect((await reply).Success).toBe(false);
+    await t.pool.exclusive(async () => {});
+    expect(t.pool.stats().assignedIPs).toBe(0);
+    expect(
+      (await t.metrics.addWaitSeconds.get()).values.find(
+        (v) => v.labels.outcome === 'cancelled' && v.metricName?.endsWith('_count'),
+      )?.value,
+    ).toBe(1);
+  });
+
   it('ADD_WAIT_SECONDS=0: fails at once and does not wake the pool manager', async () => {
     const t = await service({ addWaitSeconds: 0 });
     expect((await t.pods.addNetwork(request(1))).Success).toBe(false);
