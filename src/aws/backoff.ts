@@ -45,13 +45,17 @@ export const CREATE_TAGS_BACKOFF: BackoffSchedule = Object.freeze({
   attempts: 5,
 });
 
-/** Waiting for a new ENI and its addresses to show up in IMDS (for the daemon's ENI lifecycle). */
-export const WAIT_FOR_ENI_IN_IMDS_BACKOFF: BackoffSchedule = Object.freeze({
-  initialMs: 100,
-  maxMs: 60_000,
-  factor: 2,
+/**
+ * Polling EC2 until a new ENI's attachment is 'attached' (ours: the reference waits for IMDS).
+ * Attach takes ~2–10 s; a doubling schedule would notice it up to twice as late, past the ADDs
+ * waiting for it, so the waits stay flat at ≤ 2 s: ~6 filtered Describes per new ENI, ~55 s in all.
+ */
+export const WAIT_FOR_ATTACHMENT_BACKOFF: BackoffSchedule = Object.freeze({
+  initialMs: 500,
+  maxMs: 2_000,
+  factor: 1.5,
   jitter: 0.15,
-  attempts: 12,
+  attempts: 30,
 });
 
 export type Sleep = (ms: number) => Promise<void>;

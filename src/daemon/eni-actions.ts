@@ -1,4 +1,4 @@
-import { retryWithBackoff, WAIT_FOR_ENI_IN_IMDS_BACKOFF } from '../aws/backoff.ts';
+import { retryWithBackoff, WAIT_FOR_ATTACHMENT_BACKOFF } from '../aws/backoff.ts';
 import type { Ec2Port, EniDescription } from '../aws/ec2-port.ts';
 import { isEc2Error } from '../aws/errors.ts';
 import { isSubnetExcluded, subnetsForNewEni } from '../aws/subnet-selection.ts';
@@ -339,7 +339,7 @@ export class EniActions {
     const { ec2, scheduler } = this.deps;
     try {
       return await retryWithBackoff(
-        WAIT_FOR_ENI_IN_IMDS_BACKOFF,
+        WAIT_FOR_ATTACHMENT_BACKOFF,
         { sleep: (ms) => scheduler.sleep(ms), random: this.deps.random ?? Math.random },
         async () => {
           const eni = await ec2.describeNetworkInterface(eniId);

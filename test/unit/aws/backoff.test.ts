@@ -6,7 +6,7 @@ import {
   DELETE_ENI_BACKOFF,
   DETACH_ENI_BACKOFF,
   retryWithBackoff,
-  WAIT_FOR_ENI_IN_IMDS_BACKOFF,
+  WAIT_FOR_ATTACHMENT_BACKOFF,
 } from '../../../src/aws/backoff.ts';
 
 describe('back-off schedules (spec/ipamd.md §6.4)', () => {
@@ -33,9 +33,11 @@ describe('back-off schedules (spec/ipamd.md §6.4)', () => {
     expect(backoffDelayMs(DETACH_ENI_BACKOFF, 20, () => 0.5)).toBe(64500);
   });
 
-  it('waiting for IMDS totals ~162 s without jitter, as the spec says', () => {
-    const total = backoffDelays(WAIT_FOR_ENI_IN_IMDS_BACKOFF, () => 0).reduce((a, b) => a + b, 0);
-    expect(total).toBe(162_300);
+  it('waiting for an attachment polls at most 2 s apart for ~55 s (the reference waits on IMDS for ~162 s, doubling)', () => {
+    const delays = backoffDelays(WAIT_FOR_ATTACHMENT_BACKOFF, () => 0);
+    expect(delays.slice(0, 5)).toEqual([500, 750, 1125, 1688, 2000]);
+    expect(Math.max(...delays)).toBe(2000);
+    expect(delays.reduce((a, b) => a + b, 0)).toBe(54_063);
   });
 });
 
