@@ -1,11 +1,11 @@
+import { EC2_DEFAULT_BUCKETS, ec2BucketFor } from '../config/ec2-buckets.ts';
 import { type Clock, systemClock } from '../ipam/clock.ts';
 import { realSleep, type Sleep } from './backoff.ts';
-import { EC2_DEFAULT_BUCKETS, ec2BucketFor } from './ec2-buckets.ts';
 import { TokenBucket, type TokenBucketSpec } from './token-bucket.ts';
 
 /**
  * Client-side token buckets in front of the EC2 SDK, one per EC2 bucket name (an action with its
- * own bucket, or a shared category; src/aws/ec2-buckets.ts). A caller short of a token WAITS
+ * own bucket, or a shared category; src/config/ec2-buckets.ts). A caller short of a token WAITS
  * for it — bounded API use (DESIGN.md) means spreading calls out, not failing them — and the
  * wait is returned so it can be observed. Waiters on one bucket are served in arrival order.
  */

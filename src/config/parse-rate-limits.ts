@@ -1,4 +1,4 @@
-import { EC2_DEFAULT_BUCKETS } from '../aws/ec2-buckets.ts';
+import { EC2_DEFAULT_BUCKETS } from './ec2-buckets.ts';
 import { quote } from './quote.ts';
 import type { ConfigWarning, TokenBucketSpec } from './types.ts';
 
@@ -20,7 +20,7 @@ function asBucketSpec(raw: unknown): TokenBucketSpec | undefined {
 
 /**
  * EC2_API_RATE_LIMITS (ours): overrides of the client-side token buckets, keyed by the bucket
- * names of src/aws/ec2-buckets.ts. A bad entry is ignored on its own; the rest still apply.
+ * names of src/config/ec2-buckets.ts. A bad entry is ignored on its own; the rest still apply.
  */
 export function parseRateLimits(text: string): {
   value: Record<string, TokenBucketSpec>;

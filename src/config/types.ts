@@ -106,7 +106,7 @@ export interface Config {
   readonly grpcSocketPath: string;
   /**
    * EC2_API_RATE_LIMITS (ours): JSON object bucket name → {capacity, refillPerSecond} overriding
-   * the client-side token buckets' defaults (names as in src/aws/ec2-buckets.ts: an action with
+   * the client-side token buckets' defaults (names as in src/config/ec2-buckets.ts: an action with
    * its own bucket, or 'NonMutating' / 'Unfiltered' / 'Mutating'); invalid JSON or an unknown
    * bucket name → ignored with a warning. Empty = defaults.
    */

@@ -104,7 +104,10 @@ export class LinuxHostNetwork implements HostNetwork {
       }
     }
     if (config.enableIPv6) {
-      this.log.warn({}, 'IPv6 host networking is not supported by this build: no fwmark rule, no SNAT rules (docs/compat.md)');
+      this.log.warn(
+        {},
+        'IPv6 host networking is not supported by this build: no fwmark rule, no SNAT rules (docs/compat.md)',
+      );
     } else {
       changes.push(
         ...(await this.converge(async () => {

@@ -1,5 +1,5 @@
-import { EC2_DEFAULT_BUCKETS, ec2BucketFor } from '../aws/ec2-buckets.ts';
 import { TokenBucket, type TokenBucketSpec } from '../aws/token-bucket.ts';
+import { EC2_DEFAULT_BUCKETS, ec2BucketFor } from '../config/ec2-buckets.ts';
 import type { Clock } from '../ipam/clock.ts';
 import type { SimOptions } from './api.ts';
 import type { QueryParams } from './ec2/query-params.ts';

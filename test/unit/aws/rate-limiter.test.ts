@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EC2_DEFAULT_BUCKETS } from '../../../src/aws/ec2-buckets.ts';
 import { Ec2RateLimiter } from '../../../src/aws/rate-limiter.ts';
+import { EC2_DEFAULT_BUCKETS } from '../../../src/config/ec2-buckets.ts';
 import { ManualClock } from '../../../src/ipam/clock.ts';
 
 function setup(buckets: Record<string, { capacity: number; refillPerSecond: number }> = {}) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EC2_DEFAULT_BUCKETS, ec2BucketFor } from '../../../src/aws/ec2-buckets.ts';
 import { TokenBucket } from '../../../src/aws/token-bucket.ts';
+import { EC2_DEFAULT_BUCKETS, ec2BucketFor } from '../../../src/config/ec2-buckets.ts';
 import { ManualClock } from '../../../src/ipam/clock.ts';
 
 describe('TokenBucket', () => {

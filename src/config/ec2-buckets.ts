@@ -1,4 +1,4 @@
-import type { TokenBucketSpec } from './token-bucket.ts';
+import type { TokenBucketSpec } from './types.ts';
 
 /**
  * EC2's documented account-level request buckets (EC2 developer guide, "Request throttling for
