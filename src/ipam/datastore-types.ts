@@ -111,7 +111,8 @@ export interface CidrKindUsage {
   readonly zeroAssignedCidrs: number;
 }
 
-export interface EniSummary {
+/** What an ENI is, as every view of the datastore reports it. */
+export interface EniIdentity {
   readonly id: string;
   readonly deviceNumber: number;
   readonly isPrimary: boolean;
@@ -122,6 +123,9 @@ export interface EniSummary {
   readonly excludedForPodIps: boolean;
   /** When the ENI was added to this datastore (clock ms); the 60 s minimum lifetime counts from it. */
   readonly createTimeMs: number;
+}
+
+export interface EniSummary extends EniIdentity {
   /** CIDR entries of both kinds. */
   readonly cidrCount: number;
   /** Assigned / cooling addresses in CIDRs of both kinds. */
@@ -177,16 +181,7 @@ export interface DatastoreSnapshot {
   readonly enis: readonly EniSnapshot[];
 }
 
-export interface EniSnapshot {
-  readonly id: string;
-  readonly deviceNumber: number;
-  readonly isPrimary: boolean;
-  readonly isTrunk: boolean;
-  readonly isEfa: boolean;
-  readonly subnetId: string;
-  readonly routeTableId: number;
-  readonly excludedForPodIps: boolean;
-  readonly createTimeMs: number;
+export interface EniSnapshot extends EniIdentity {
   readonly cidrs: readonly CidrSnapshot[];
 }
 

@@ -13,6 +13,7 @@ import type {
   CoolingView,
   DatastoreOptions,
   DatastoreSnapshot,
+  EniIdentity,
   EniSnapshot,
   EniSpec,
   EniSummary,
@@ -753,15 +754,7 @@ export class Datastore {
         });
       }
       enis.push({
-        id: eni.id,
-        deviceNumber: eni.deviceNumber,
-        isPrimary: eni.isPrimary,
-        isTrunk: eni.isTrunk,
-        isEfa: eni.isEfa,
-        subnetId: eni.subnetId,
-        routeTableId: eni.routeTableId,
-        excludedForPodIps: eni.excluded,
-        createTimeMs: eni.createTimeMs,
+        ...this.identity(eni),
         cidrs,
       });
     }
@@ -973,6 +966,20 @@ export class Datastore {
     return this.coolingFifo.size > 0 ? this.coolingFifo.peekTime() + this.cooldownMs : undefined;
   }
 
+  private identity(eni: EniRecord): EniIdentity {
+    return {
+      id: eni.id,
+      deviceNumber: eni.deviceNumber,
+      isPrimary: eni.isPrimary,
+      isTrunk: eni.isTrunk,
+      isEfa: eni.isEfa,
+      subnetId: eni.subnetId,
+      routeTableId: eni.routeTableId,
+      excludedForPodIps: eni.excluded,
+      createTimeMs: eni.createTimeMs,
+    };
+  }
+
   private expireCooldowns(): void {
     const fifo = this.coolingFifo;
     if (fifo.size === 0) return;
@@ -1082,15 +1089,7 @@ export class Datastore {
     const secondaryIps = usage(KIND_IP);
     const prefixes = usage(KIND_PREFIX);
     return {
-      id: eni.id,
-      deviceNumber: eni.deviceNumber,
-      isPrimary: eni.isPrimary,
-      isTrunk: eni.isTrunk,
-      isEfa: eni.isEfa,
-      subnetId: eni.subnetId,
-      routeTableId: eni.routeTableId,
-      excludedForPodIps: eni.excluded,
-      createTimeMs: eni.createTimeMs,
+      ...this.identity(eni),
       cidrCount: eni.cidrs.size,
       assigned: eni.assignedAll,
       cooling: eni.coolingAll,

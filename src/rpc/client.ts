@@ -22,7 +22,7 @@ export class IpamdClient {
     const address = `unix://${socketPath}`;
     const credentials = grpc.credentials.createInsecure();
     this.cni = new protos.cniBackend(address, credentials);
-    // The three stubs share one channel so a test sees one connection.
+    // The three service clients share one channel so a test sees one connection.
     const channelOverride = this.cni.getChannel();
     this.config = new protos.configServerBackend(address, credentials, { channelOverride });
     this.health = new protos.health(address, credentials, { channelOverride });
