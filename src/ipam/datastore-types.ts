@@ -45,7 +45,6 @@ export interface Assignment {
 export interface Unassignment {
   /** The key the address was found under (the CRI-migration fallback key when that matched). */
   readonly key: IpamKey;
-  readonly metadata: IpamMetadata;
   readonly ip: string;
   readonly eniId: string;
   readonly deviceNumber: number;
@@ -57,6 +56,12 @@ export interface Unassignment {
   readonly assignedAtMs: number;
   readonly assignedAtSubMsNs: number;
   readonly unassignedAtMs: number;
+  /**
+   * Which assignment of the address this was. The pod's fields stay in the address's slot after
+   * the unassignment; undoUnassign restores them only while the address has not been assigned
+   * again.
+   */
+  readonly generation: number;
   /**
    * The ENI is excluded from pod IPs and this CIDR has no assigned address left: the daemon may
    * drop it from the datastore (spec/ipamd.md §5.4 step 4) with dropEmptyExcludedCidr.

@@ -32,6 +32,7 @@ import {
   MIGRATED_NETWORK_NAME,
 } from './ipam-key.ts';
 import { KeyIndex } from './key-index.ts';
+import { KeyProbe } from './key-probe.ts';
 import { LevelQueue, type Queued } from './level-queue.ts';
 import { splitClockMs, unixNanos, unixTimeFromNanos } from './unix-time.ts';
 
@@ -188,6 +189,8 @@ export class Datastore {
   private readonly eniQueue = new LevelQueue<EniRecord>();
   private readonly slots = new AddressSlots<CidrRecord>();
   private readonly keys = new KeyIndex(this.slots);
+  /** The key of the request being served, prepared once (reused: a datastore call allocates none). */
+  private readonly probe = new KeyProbe();
   /**
    * Low-cardinality strings (network names, interface names, namespaces) stored once: fewer
    * long-lived heap objects per pod, and key comparisons hit a string that is already in cache.
@@ -357,8 +360,7 @@ export class Datastore {
    * never handed out. Throws `AssignPodIPAddress: no available IP/Prefix addresses`.
    */
   assign(key: IpamKey, metadata: IpamMetadata): Assignment {
-    const hash = KeyIndex.hash(key.networkName, key.containerID, key.ifName);
-    const known = this.keys.find(key.networkName, key.containerID, key.ifName, hash);
+    const known = this.findSlot(key.networkName, key.containerID, key.ifName);
     if (known >= 0) return this.assignmentAt(known, key, true);
     this.expireCooldowns();
     const primary = this.primary;
@@ -367,10 +369,11 @@ export class Datastore {
     const cidr = eni.queues[this.modeKind].top()!;
     const slot = cidr.base + cidr.takeLowestFree();
     const now = this.clock.now();
-    if (Number.isInteger(now)) this.occupy(slot, cidr, key, hash, metadata, now, 0);
+    // The probe still holds this key: nothing above loaded another.
+    if (Number.isInteger(now)) this.occupy(slot, cidr, metadata, now, 0);
     else {
       const t = splitClockMs(now);
-      this.occupy(slot, cidr, key, hash, metadata, t.ms, t.subMsNs);
+      this.occupy(slot, cidr, metadata, t.ms, t.subMsNs);
     }
     return this.assignmentAt(slot, key, false);
   }
@@ -394,15 +397,14 @@ export class Datastore {
     const s = this.slots;
     const cidr = s.owner(slot);
     const eni = cidr.eni;
-    const metadata = s.metadataOf(slot);
-    const interfacesCount = metadata.interfacesCount;
+    const interfacesCount = s.interfacesCount(slot);
     const assignedAtMs = s.assignedMs(slot);
     const assignedAtSubMsNs = s.assignedSubMsNs(slot);
     const now = this.clock.now();
-    this.vacate(slot, cidr, this.cooldownMs > 0, now);
+    // The probe holds the key found (the fallback's when that matched).
+    this.vacate(slot, cidr, this.cooldownMs > 0, now, this.probe.hash);
     return {
       key: foundKey,
-      metadata,
       ip: this.ipText(slot),
       eniId: eni.id,
       deviceNumber: eni.deviceNumber,
@@ -413,6 +415,7 @@ export class Datastore {
       assignedAtMs,
       assignedAtSubMsNs,
       unassignedAtMs: now,
+      generation: s.generation(slot),
       excludedCidrEmptied: eni.excluded && cidr.assigned === 0,
     };
   }
@@ -434,32 +437,31 @@ export class Datastore {
     ) {
       return false;
     }
-    this.vacate(slot, s.owner(slot), false, this.clock.now());
+    this.vacate(slot, s.owner(slot), false, this.clock.now(), this.probe.hash);
     return true;
   }
 
   /**
    * Reverts an unassignment whose checkpoint write failed: the address goes back to its key with
-   * the original metadata and assignment time, leaving cooldown. False when that is no longer
-   * possible (address reassigned or removed, key holds another address).
+   * the pod fields still in its slot and the original assignment time, leaving cooldown. False
+   * when that is no longer possible (address assigned again since, even if freed again, or
+   * removed; key holds another address).
    */
   undoUnassign(unassignment: Unassignment): boolean {
     const slot = this.slotOfIp(unassignment.ip);
     if (slot === undefined) return false;
+    const s = this.slots;
+    if (s.state(slot) === SLOT_ASSIGNED || s.generation(slot) !== unassignment.generation) {
+      return false;
+    }
     const key = unassignment.key;
     if (this.findSlot(key.networkName, key.containerID, key.ifName) >= 0) return false;
-    const cidr = this.slots.owner(slot);
+    const cidr = s.owner(slot);
     if (cidr.text !== unassignment.cidr || cidr.eni.id !== unassignment.eniId) return false;
-    if (!this.claim(slot, cidr)) return false;
-    this.occupy(
-      slot,
-      cidr,
-      key,
-      KeyIndex.hash(key.networkName, key.containerID, key.ifName),
-      unassignment.metadata,
-      unassignment.assignedAtMs,
-      unassignment.assignedAtSubMsNs,
-    );
+    const metadata = s.metadataOf(slot);
+    this.claim(slot, cidr);
+    this.probe.load(key.networkName, key.containerID, key.ifName);
+    this.occupy(slot, cidr, metadata, unassignment.assignedAtMs, unassignment.assignedAtSubMsNs);
     return true;
   }
 
@@ -499,15 +501,8 @@ export class Datastore {
     const cidr = this.slots.owner(slot);
     this.claim(slot, cidr);
     const t = unixTimeFromNanos(assignedAtNs);
-    this.occupy(
-      slot,
-      cidr,
-      key,
-      KeyIndex.hash(key.networkName, key.containerID, key.ifName),
-      metadata,
-      t.ms,
-      t.subMsNs,
-    );
+    this.probe.load(key.networkName, key.containerID, key.ifName);
+    this.occupy(slot, cidr, metadata, t.ms, t.subMsNs);
     const eni = cidr.eni;
     return {
       placed: true,
@@ -768,14 +763,9 @@ export class Datastore {
 
   // ---------------------------------------------------------------- internals
 
-  /** Slot holding this key, or -1. */
+  /** Slot holding this key, or -1. Leaves the key in the probe (for occupy). */
   private findSlot(networkName: string, containerID: string, ifName: string): number {
-    return this.keys.find(
-      networkName,
-      containerID,
-      ifName,
-      KeyIndex.hash(networkName, containerID, ifName),
-    );
+    return this.keys.find(this.probe.load(networkName, containerID, ifName));
   }
 
   /** The stored copy of a low-cardinality string (bounded table; beyond it strings are kept as given). */
@@ -794,7 +784,7 @@ export class Datastore {
 
   private ipText(slot: number): string {
     let text = this.slots.ipText(slot);
-    if (text === '') {
+    if (text === undefined) {
       const cidr = this.slots.owner(slot);
       text = formatIpv4((cidr.network + (slot - cidr.base)) >>> 0);
       this.slots.setIpText(slot, text);
@@ -863,12 +853,13 @@ export class Datastore {
     return true;
   }
 
-  /** Marks a slot (already taken out of the free set) assigned, with every counter. */
+  /**
+   * Marks a slot (already taken out of the free set) assigned to the key in the probe, with every
+   * counter.
+   */
   private occupy(
     slot: number,
     cidr: CidrRecord,
-    key: IpamKey,
-    hash: number,
     metadata: IpamMetadata,
     ms: number,
     subMsNs: number,
@@ -876,17 +867,17 @@ export class Datastore {
     const s = this.slots;
     s.setState(slot, SLOT_ASSIGNED);
     s.setAssignedAt(slot, ms, subMsNs);
+    const probe = this.probe;
     s.setAllocation(
       slot,
-      this.intern(key.networkName),
-      key.containerID,
-      this.intern(key.ifName),
-      hash,
+      probe,
+      this.intern(probe.networkName),
+      this.intern(probe.ifName),
       this.intern(metadata.k8sPodNamespace),
       metadata.k8sPodName,
       metadata.interfacesCount,
     );
-    this.keys.insert(slot);
+    this.keys.insert(slot, probe.hash);
 
     const eni = cidr.eni;
     const kind = cidr.kind;
@@ -903,10 +894,16 @@ export class Datastore {
     this.placeEni(eni);
   }
 
-  /** Unassigns a slot: into cooldown, or straight back to free. */
-  private vacate(slot: number, cidr: CidrRecord, cool: boolean, now: number): void {
+  /** Unassigns a slot (`keyHash`: its key's): into cooldown, or straight back to free. */
+  private vacate(
+    slot: number,
+    cidr: CidrRecord,
+    cool: boolean,
+    now: number,
+    keyHash: number,
+  ): void {
     const s = this.slots;
-    this.keys.remove(slot);
+    this.keys.remove(slot, keyHash);
     const eni = cidr.eni;
     const kind = cidr.kind;
     cidr.assigned--;
@@ -1009,13 +1006,10 @@ export class Datastore {
     const now = this.clock.now();
     for (let slot = cidr.base; slot < cidr.base + cidr.size; slot++) {
       if (s.state(slot) !== SLOT_ASSIGNED) continue;
-      released.push({
-        key: s.keyOf(slot),
-        metadata: s.metadataOf(slot),
-        ip: this.ipText(slot),
-        cidr: cidr.text,
-      });
-      this.vacate(slot, cidr, false, now);
+      const key = s.keyOf(slot);
+      released.push({ key, metadata: s.metadataOf(slot), ip: this.ipText(slot), cidr: cidr.text });
+      const hash = this.probe.load(key.networkName, key.containerID, key.ifName).hash;
+      this.vacate(slot, cidr, false, now, hash);
     }
   }
 

@@ -1,3 +1,5 @@
+import type { KeyProbe } from './key-probe.ts';
+
 /**
  * The IPAM-key index of a datastore: (networkName, containerID, ifName) → address slot, as an
  * open-addressing hash table (linear probing, backward-shift deletion) in one Int32Array of
@@ -10,12 +12,8 @@
 
 /** Where the index reads a slot's key. */
 export interface KeyStore {
-  keyHash(slot: number): number;
-  keyMatches(slot: number, networkName: string, containerID: string, ifName: string): boolean;
+  keyMatches(slot: number, probe: KeyProbe): boolean;
 }
-
-/** Strings longer than this are hashed on a sample of their characters (all compared on a hit). */
-const FULL_HASH_LENGTH = 24;
 
 export class KeyIndex {
   /** Pairs: [2i] = hash, [2i + 1] = slot + 1 (0 = empty). */
@@ -29,47 +27,32 @@ export class KeyIndex {
     return this.count;
   }
 
-  /**
-   * Hash of a key; deterministic (no per-process seed). Long strings (container IDs are 64 hex
-   * digits) contribute their length and 24 characters from the start, middle and end: enough to
-   * spread runtime-generated IDs, and a poor spread only lengthens probes, never confuses keys.
-   */
-  static hash(networkName: string, containerID: string, ifName: string): number {
-    let h = mix(0x811c9dc5, containerID);
-    h = mix(h, networkName);
-    h = mix(h, ifName);
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    return h ^ (h >>> 16);
-  }
-
   /** Slot holding the key, or -1. */
-  find(networkName: string, containerID: string, ifName: string, hash: number): number {
+  find(probe: KeyProbe): number {
     const { table, mask, store } = this;
+    const hash = probe.hash;
     let i = hash & mask;
     for (;;) {
       const entry = table[2 * i + 1]!;
       if (entry === 0) return -1;
-      if (table[2 * i] === hash && store.keyMatches(entry - 1, networkName, containerID, ifName)) {
+      if (table[2 * i] === hash && store.keyMatches(entry - 1, probe)) {
         return entry - 1;
       }
       i = (i + 1) & mask;
     }
   }
 
-  /** Adds a slot whose key (and its hash) is already stored and not yet in the index. */
-  insert(slot: number): void {
+  /** Adds a slot whose key is already stored and not yet in the index; `hash` is its key's. */
+  insert(slot: number, hash: number): void {
     if ((this.count + 1) * 2 > this.mask + 1) this.grow();
-    this.place(this.store.keyHash(slot), slot + 1);
+    this.place(hash, slot + 1);
     this.count++;
   }
 
-  /** Removes a slot that is in the index. */
-  remove(slot: number): void {
+  /** Removes a slot that is in the index; `hash` is its key's. */
+  remove(slot: number, hash: number): void {
     const { table, mask } = this;
-    let i = this.store.keyHash(slot) & mask;
+    let i = hash & mask;
     while (table[2 * i + 1] !== slot + 1) {
       if (table[2 * i + 1] === 0) return; // not indexed: nothing to do
       i = (i + 1) & mask;
@@ -113,20 +96,4 @@ export class KeyIndex {
       if (old[i + 1] !== 0) this.place(old[i]!, old[i + 1]!);
     }
   }
-}
-
-function mix(seed: number, text: string): number {
-  const length = text.length;
-  let h = Math.imul(seed ^ length, 0x01000193);
-  if (length <= FULL_HASH_LENGTH) {
-    for (let i = 0; i < length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    return h;
-  }
-  const middle = (length >>> 1) - 4;
-  for (let i = 0; i < 8; i++) {
-    h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ text.charCodeAt(middle + i), 0x01000193);
-    h = Math.imul(h ^ text.charCodeAt(length - 8 + i), 0x01000193);
-  }
-  return h;
 }

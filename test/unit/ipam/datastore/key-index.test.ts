@@ -1,30 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeyIndex, type KeyStore } from '../../../../src/ipam/key-index.ts';
+import { KeyProbe } from '../../../../src/ipam/key-probe.ts';
 
 /** A store whose hashes the test chooses, so that collisions and wrap-around are frequent. */
 class FakeStore implements KeyStore {
   readonly hashes: number[] = [];
   readonly keys: string[] = [];
-  keyHash(slot: number): number {
-    return this.hashes[slot]!;
-  }
-  keyMatches(slot: number, networkName: string, containerID: string, ifName: string): boolean {
-    return this.keys[slot] === `${networkName}|${containerID}|${ifName}`;
+  keyMatches(slot: number, probe: KeyProbe): boolean {
+    return this.keys[slot] === `${probe.networkName}|${probe.containerID}|${probe.ifName}`;
   }
 }
 
-describe('KeyIndex', () => {
-  it('hashes deterministically and separates fields', () => {
-    expect(KeyIndex.hash('aws-cni', 'abc', 'eth0')).toBe(KeyIndex.hash('aws-cni', 'abc', 'eth0'));
-    expect(KeyIndex.hash('aws-cni', 'abc', 'eth0')).not.toBe(
-      KeyIndex.hash('aws-cni', 'abd', 'eth0'),
-    );
-    expect(KeyIndex.hash('ab', 'c', 'x')).not.toBe(KeyIndex.hash('a', 'bc', 'x'));
-    const long = 'f'.repeat(64);
-    expect(KeyIndex.hash('n', long, 'e')).not.toBe(KeyIndex.hash('n', `${long.slice(1)}0`, 'e'));
-  });
+/** A probe for the key with a chosen hash. */
+function probe(networkName: string, containerID: string, ifName: string, hash: number): KeyProbe {
+  const p = new KeyProbe().load(networkName, containerID, ifName);
+  p.hash = hash;
+  return p;
+}
 
+describe('KeyIndex', () => {
   it('matches a Map under random inserts and removals with colliding hashes', () => {
     fc.assert(
       fc.property(
@@ -44,10 +39,10 @@ describe('KeyIndex', () => {
             if (add && !model.has(k)) {
               store.hashes[slot] = h;
               store.keys[slot] = k;
-              index.insert(slot);
+              index.insert(slot, store.hashes[slot]!);
               model.set(k, slot);
             } else if (!add && model.has(k)) {
-              index.remove(slot);
+              index.remove(slot, store.hashes[slot]!);
               model.delete(k);
             }
             expect(index.size).toBe(model.size);
@@ -55,7 +50,7 @@ describe('KeyIndex', () => {
               const ok = `n|c${other}|e`;
               const expected = model.get(ok) ?? -1;
               const probeHash = expected >= 0 ? store.hashes[expected]! : 12345;
-              expect(index.find('n', `c${other}`, 'e', probeHash)).toBe(expected);
+              expect(index.find(probe('n', `c${other}`, 'e', probeHash))).toBe(expected);
             }
           }
         },
@@ -68,13 +63,13 @@ describe('KeyIndex', () => {
     const store = new FakeStore();
     const index = new KeyIndex(store);
     for (let slot = 0; slot < 5000; slot++) {
-      store.hashes[slot] = KeyIndex.hash('n', `c${slot}`, 'e');
+      store.hashes[slot] = new KeyProbe().load('n', `c${slot}`, 'e').hash;
       store.keys[slot] = `n|c${slot}|e`;
-      index.insert(slot);
+      index.insert(slot, store.hashes[slot]!);
     }
-    for (let slot = 0; slot < 5000; slot += 2) index.remove(slot);
+    for (let slot = 0; slot < 5000; slot += 2) index.remove(slot, store.hashes[slot]!);
     for (let slot = 0; slot < 5000; slot++) {
-      expect(index.find('n', `c${slot}`, 'e', store.hashes[slot]!)).toBe(
+      expect(index.find(probe('n', `c${slot}`, 'e', store.hashes[slot]!))).toBe(
         slot % 2 === 0 ? -1 : slot,
       );
     }

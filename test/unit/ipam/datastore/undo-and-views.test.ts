@@ -68,6 +68,52 @@ describe('undo after a failed checkpoint write', () => {
     expect(ds.undoUnassign({ ...v, key: key('c2') })).toBe(false);
   });
 
+  it('undoUnassign refuses once the address was assigned again, even if freed since', () => {
+    const { ds } = store({ cooldownMs: 0 });
+    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
+    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    ds.assign(key('c1'), meta('a'));
+    const u = ds.unassign(key('c1'));
+    ds.assign(key('c2'), meta('b'));
+    ds.unassign(key('c2'));
+    expect(ds.undoUnassign(u)).toBe(false);
+    expect(ds.stats().assignedIPs).toBe(0);
+  });
+
+  it('undoUnassign refuses after its CIDR was removed and added again', () => {
+    const { ds } = store({ cooldownMs: 0 });
+    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
+    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    ds.assign(key('c1'), meta('a'));
+    const u = ds.unassign(key('c1'));
+    ds.removeCidr('eni-1', '10.0.0.5/32', false);
+    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    expect(ds.undoUnassign(u)).toBe(false);
+    expect(ds.stats().assignedIPs).toBe(0);
+  });
+
+  it('undoUnassign restores a long or non-Latin-1 pod name exactly', () => {
+    const { ds } = store({ cooldownMs: 0 });
+    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
+    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    for (const name of [
+      'p'.repeat(59),
+      'p'.repeat(60),
+      'p'.repeat(253),
+      'pod-\u00e9',
+      'pod-\u0161',
+      '',
+    ]) {
+      ds.assign(key('c1'), meta(name, 'ns', 2));
+      const before = ds.describe();
+      const u = ds.unassign(key('c1'));
+      expect(ds.undoUnassign(u)).toBe(true);
+      expect(ds.describe()).toEqual(before);
+      expect(ds.lookup(key('c1'))?.metadata.k8sPodName).toBe(name);
+      ds.unassign(key('c1'));
+    }
+  });
+
   it('undoUnassign of the migrated key restores the migrated key', () => {
     const { ds } = store();
     ds.addEni({ id: 'eni-1', deviceNumber: 0 });
