@@ -28,8 +28,6 @@ const POOLS = [
 ] as const;
 
 const FILL = 0.9;
-const ROUNDS = 5;
-
 export interface AllocatorRow {
   impl: 'vpc-ipamd' | 'baseline';
   size: number;
@@ -42,7 +40,14 @@ export interface AllocatorResults {
   rows: AllocatorRow[];
   /** ns per operation spent building the request (keys and metadata) and picking victims, per pool size: part of every row. */
   harnessNsPerOp: Record<string, number>;
-  ratios: { oursLargestOverSmallest: number; speedupAt11760: number };
+  ratios: {
+    oursLargestOverSmallest: number;
+    /** The same, each pass on its own: how far the drift moved it. */
+    oursLargestOverSmallestByPass: number[];
+    /** The same with the request building subtracted from both sizes: the datastore's own cost. */
+    oursLargestOverSmallestWithoutRequests: number;
+    speedupAt11760: number;
+  };
   targets: { oursLargestOverSmallestMax: number; speedupAt11760Min: number; met: boolean };
 }
 
@@ -60,27 +65,43 @@ const BASE_NETWORK = 10 << 24;
 const HEX = '0123456789abcdef';
 
 /**
- * The pod with id `id`, built fresh as the gRPC decoder builds each request: new flat strings
- * decoded from bytes (protobufjs slices a Buffer), a 64-hex-digit container ID as containerd
- * makes. Building them is part of every measured operation, the same for both allocators.
+ * Requests for the pod with id `id`, built fresh as the gRPC decoder builds each request: new
+ * flat strings decoded from bytes (protobufjs slices a Buffer), a 64-hex-digit container ID as
+ * containerd makes. Building them is part of every measured operation, the same for both
+ * allocators and the same at every pool size: every string comes from bytes, since V8's
+ * number-to-string cache would make a name like `pod-${id}` cheaper for the young pods a small
+ * pool churns than for the old ones a large pool releases.
  */
 class PodFactory {
-  private readonly bytes = Buffer.from(
+  private readonly idBytes = Buffer.from(
     '3f6b0c2d9e8a7154b6c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1',
     'latin1',
   );
+  private readonly nameBytes = Buffer.from('pod-00000000', 'latin1');
 
-  pod(id: number): Pod {
-    const bytes = this.bytes;
+  /** The IPAM key a DEL for the pod carries. */
+  key(id: number): IpamKey {
+    const bytes = this.idBytes;
     let mixed = Math.imul(id ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
     for (let i = 0; i < 8; i++) {
       bytes[i] = HEX.charCodeAt(mixed & 15);
       bytes[56 + i] = HEX.charCodeAt((id >>> (28 - i * 4)) & 15);
       mixed >>>= 4;
     }
+    return { networkName: 'aws-cni', containerID: bytes.toString('latin1', 0, 64), ifName: 'eth0' };
+  }
+
+  /** The key and pod fields an ADD for the pod carries. */
+  pod(id: number): Pod {
+    const name = this.nameBytes;
+    for (let i = 0; i < 8; i++) name[4 + i] = HEX.charCodeAt((id >>> (28 - i * 4)) & 15);
     return {
-      key: { networkName: 'aws-cni', containerID: bytes.toString('latin1', 0, 64), ifName: 'eth0' },
-      metadata: { k8sPodNamespace: 'default', k8sPodName: `pod-${id}`, interfacesCount: 1 },
+      key: this.key(id),
+      metadata: {
+        k8sPodNamespace: 'default',
+        k8sPodName: name.toString('latin1', 0, 12),
+        interfacesCount: 1,
+      },
     };
   }
 }
@@ -142,7 +163,7 @@ class Churn {
       seed ^= seed >>> 17;
       seed ^= seed << 5;
       const v = (seed >>> 0) % live.length;
-      alloc.unassign(factory.pod(live[v]!).key);
+      alloc.unassign(factory.key(live[v]!));
       const id = this.nextId++;
       const next = factory.pod(id);
       alloc.assign(next.key, next.metadata);
@@ -156,31 +177,72 @@ function elapsedNs(start: bigint): number {
   return Number(process.hrtime.bigint() - start);
 }
 
-/** Median ns per cycle over ROUNDS time-boxed rounds, after a warm-up. */
-function measure(churn: Churn, warmMs: number, roundMs: number): number {
-  let start = process.hrtime.bigint();
+/** A churn being measured: its batch size (cycles between clock reads) and its rounds' results. */
+interface Series {
+  readonly churn: Churn;
+  batch: number;
+  readonly nsPerCycle: number[];
+}
+
+/** Runs a churn for `ms` and sizes its batches so that a round reads the clock ~50 times. */
+function warmUp(churn: Churn, ms: number, roundMs: number): Series {
+  const start = process.hrtime.bigint();
   let done = 0;
   let batch = 1;
-  while (elapsedNs(start) < warmMs * 1e6) {
+  while (elapsedNs(start) < ms * 1e6) {
     churn.cycles(batch);
     done += batch;
     batch = Math.min(batch * 2, 4096);
   }
   const perCycle = elapsedNs(start) / done;
-  batch = Math.max(1, Math.floor((roundMs * 1e6) / perCycle / 50));
-  const results: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    start = process.hrtime.bigint();
-    done = 0;
-    while (elapsedNs(start) < roundMs * 1e6) {
-      churn.cycles(batch);
-      done += batch;
-    }
-    results.push(elapsedNs(start) / done);
-  }
-  results.sort((a, b) => a - b);
-  return results[Math.floor(results.length / 2)]!;
+  return { churn, batch: Math.max(1, Math.floor((roundMs * 1e6) / perCycle / 50)), nsPerCycle: [] };
 }
+
+/** One timed round: ns per cycle over `ms`, after `rewarmMs` untimed to bring its data back into cache. */
+function round(series: Series, ms: number, rewarmMs: number): void {
+  const { churn, batch } = series;
+  let start = process.hrtime.bigint();
+  while (elapsedNs(start) < rewarmMs * 1e6) churn.cycles(batch);
+  start = process.hrtime.bigint();
+  let done = 0;
+  while (elapsedNs(start) < ms * 1e6) {
+    churn.cycles(batch);
+    done += batch;
+  }
+  series.nsPerCycle.push(elapsedNs(start) / done);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Measures churns round-robin in this process and returns each one's median ns per cycle. */
+function measureInterleaved(churns: readonly Churn[], timing: Timing): number[] {
+  const series = churns.map((churn) => warmUp(churn, timing.warmMs, timing.roundMs));
+  for (let r = 0; r < timing.rounds; r++) {
+    for (const s of series) round(s, timing.roundMs, timing.rewarmMs);
+  }
+  return series.map((s) => median(s.nsPerCycle));
+}
+
+interface Timing {
+  warmMs: number;
+  roundMs: number;
+  rewarmMs: number;
+  rounds: number;
+}
+
+const OURS_TIMING: Timing = { warmMs: 300, roundMs: 150, rewarmMs: 20, rounds: 7 };
+/**
+ * Our allocator is measured in this many passes over the sizes, each size in its own fresh
+ * process, and a size's figure is the median of its passes. The speed of the VM these numbers
+ * were taken on drifted by up to ±40 % within minutes; passes spread that drift over every size
+ * instead of charging it to whichever size ran during a slow spell. (Measuring every size in one
+ * process, interleaved, was steadier still but made the small pools share a heap with the large.)
+ */
+const PASSES = 3;
+const BASELINE_TIMING: Timing = { warmMs: 150, roundMs: 250, rewarmMs: 0, rounds: 5 };
 
 function row(impl: AllocatorRow['impl'], size: number, nsPerCycle: number): AllocatorRow {
   const nsPerOp = nsPerCycle / 2;
@@ -192,60 +254,75 @@ function row(impl: AllocatorRow['impl'], size: number, nsPerCycle: number): Allo
   };
 }
 
-/** One measurement in this process: the harness alone, then the allocator, in ns per cycle. */
-function measureHere(impl: AllocatorRow['impl'], size: number): { harness: number; alloc: number } {
+/** One object for every harness-only churn, so that the churn loop's calls stay monomorphic. */
+const NO_ALLOCATOR: Allocator = { assign() {}, unassign() {} };
+
+/** A churn of `impl` on the pool of `size` addresses, filled to FILL; or of the harness alone. */
+function churnFor(impl: Impl, size: number): Churn {
   const pool = POOLS.find((p) => p.size === size);
   if (!pool) throw new Error(`no pool of ${size} addresses`);
-  const liveCount = Math.floor(pool.size * FILL);
-  const idle = new Churn(
-    { assign() {}, unassign() {} },
-    Int32Array.from({ length: liveCount }, (_, i) => i),
-  );
-  const harness = measure(idle, 100, 100);
+  const live = Int32Array.from({ length: Math.floor(pool.size * FILL) }, (_, i) => i);
+  if (impl === 'harness') return new Churn(NO_ALLOCATOR, live);
   const factory = new PodFactory();
-  const live = Int32Array.from({ length: liveCount }, (_, i) => i);
   const initial = Array.from(live, (id) => factory.pod(id));
   const alloc = impl === 'vpc-ipamd' ? buildOurs(pool, initial) : buildBaseline(pool, initial);
-  const churn = new Churn(alloc, live);
-  return {
-    harness,
-    alloc: impl === 'vpc-ipamd' ? measure(churn, 300, 400) : measure(churn, 150, 250),
-  };
+  return new Churn(alloc, live);
+}
+
+/** What one process measures: an allocator, or the harness alone (request building and victim choice). */
+type Impl = AllocatorRow['impl'] | 'harness';
+
+/**
+ * In this process, ns per cycle by pool size (sizes interleaved when several). One kind of churn
+ * per process, so that the JIT sees one allocator class.
+ */
+function measureHere(impl: Impl, sizes: readonly number[]): Record<string, number> {
+  const results = measureInterleaved(
+    sizes.map((size) => churnFor(impl, size)),
+    impl === 'baseline' ? BASELINE_TIMING : OURS_TIMING,
+  );
+  return Object.fromEntries(sizes.map((size, i) => [String(size), results[i]!]));
 }
 
 /**
- * Runs one measurement in a fresh Node process with a clean environment, so that no measurement
+ * Runs a measurement in a fresh Node process with a clean environment, so that no measurement
  * inherits another's heap (the baseline leaves large maps behind) or JIT state.
  */
-function measureIsolated(
-  impl: AllocatorRow['impl'],
-  size: number,
-): { harness: number; alloc: number } {
+function measureIsolated(impl: Impl, sizes: readonly number[]): Record<string, number> {
   const self = fileURLToPath(import.meta.url);
   const runner = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
-  const out = execFileSync(process.execPath, [runner, self, MEASURE_FLAG, impl, String(size)], {
+  const out = execFileSync(process.execPath, [runner, self, MEASURE_FLAG, impl, sizes.join(',')], {
     env: { PATH: process.env.PATH ?? '' },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as { harness: number; alloc: number };
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
 }
 
 export async function run(): Promise<AllocatorResults> {
+  const sizes = POOLS.map((p) => p.size);
+  const passes: Record<string, number>[] = [];
+  for (let pass = 0; pass < PASSES; pass++) {
+    passes.push(Object.assign({}, ...sizes.map((size) => measureIsolated('vpc-ipamd', [size]))));
+  }
+  const harness = measureIsolated('harness', sizes);
   const rows: AllocatorRow[] = [];
   const harnessNsPerOp: Record<string, number> = {};
-  for (const pool of POOLS) {
-    for (const impl of ['vpc-ipamd', 'baseline'] as const) {
-      const { harness, alloc } = measureIsolated(impl, pool.size);
-      rows.push(row(impl, pool.size, alloc));
-      if (impl === 'vpc-ipamd') harnessNsPerOp[String(pool.size)] = Math.round(harness / 2);
-    }
+  for (const size of sizes) {
+    const key = String(size);
+    rows.push(row('vpc-ipamd', size, median(passes.map((p) => p[key]!))));
+    rows.push(row('baseline', size, measureIsolated('baseline', [size])[key]!));
+    harnessNsPerOp[key] = Math.round(harness[key]! / 2);
   }
 
-  const ours = (size: number) => rows.find((r) => r.impl === 'vpc-ipamd' && r.size === size)!;
-  const base = (size: number) => rows.find((r) => r.impl === 'baseline' && r.size === size)!;
-  const oursLargestOverSmallest = ours(65_536).nsPerOp / ours(16).nsPerOp;
-  const speedupAt11760 = base(11_760).nsPerOp / ours(11_760).nsPerOp;
+  const oursAt = (size: number) => rows.find((r) => r.impl === 'vpc-ipamd' && r.size === size)!;
+  const baseAt = (size: number) => rows.find((r) => r.impl === 'baseline' && r.size === size)!;
+  const oursLargestOverSmallest = oursAt(65_536).nsPerOp / oursAt(16).nsPerOp;
+  const byPass = passes.map((p) => p['65536']! / p['16']!);
+  const withoutRequests =
+    (oursAt(65_536).nsPerOp - harnessNsPerOp['65536']!) /
+    (oursAt(16).nsPerOp - harnessNsPerOp['16']!);
+  const speedupAt11760 = baseAt(11_760).nsPerOp / oursAt(11_760).nsPerOp;
   const targets = {
     oursLargestOverSmallestMax: 1.3,
     speedupAt11760Min: 50,
@@ -264,7 +341,7 @@ export async function run(): Promise<AllocatorResults> {
   ].join(' ');
   const lines = [
     `allocator: ${SCENARIO}`,
-    'each (impl, size) measured in its own fresh process; median of 5 time-boxed rounds after warm-up',
+    `each (impl, size) in its own fresh process; vpc-ipamd: median of ${PASSES} passes over the sizes, each the median of ${OURS_TIMING.rounds} rounds of ${OURS_TIMING.roundMs} ms; baseline: median of ${BASELINE_TIMING.rounds} rounds of ${BASELINE_TIMING.roundMs} ms`,
     '',
     header,
     ...rows.map((r) =>
@@ -281,7 +358,7 @@ export async function run(): Promise<AllocatorResults> {
       ].join(' '),
     ),
     '',
-    `vpc-ipamd cost at 65,536 / cost at 16: ${oursLargestOverSmallest.toFixed(2)}x (target <= 1.3x)`,
+    `vpc-ipamd cost at 65,536 / cost at 16: ${oursLargestOverSmallest.toFixed(2)}x (target <= 1.3x); by pass ${byPass.map((r) => r.toFixed(2)).join(', ')}; without request building ${withoutRequests.toFixed(2)}x`,
     `speed-up over the baseline at 11,760:  ${speedupAt11760.toFixed(0)}x (target >= 50x)`,
     `targets ${targets.met ? 'met' : 'NOT met'}`,
   ];
@@ -292,16 +369,18 @@ export async function run(): Promise<AllocatorResults> {
     harnessNsPerOp,
     ratios: {
       oursLargestOverSmallest: Math.round(oursLargestOverSmallest * 1000) / 1000,
+      oursLargestOverSmallestByPass: byPass.map((r) => Math.round(r * 1000) / 1000),
+      oursLargestOverSmallestWithoutRequests: Math.round(withoutRequests * 1000) / 1000,
       speedupAt11760: Math.round(speedupAt11760 * 10) / 10,
     },
     targets,
   };
 }
 
-const MEASURE_FLAG = '--measure-one';
+const MEASURE_FLAG = '--measure';
 const flagAt = process.argv.indexOf(MEASURE_FLAG);
 if (flagAt >= 0) {
-  const impl = process.argv[flagAt + 1] as AllocatorRow['impl'];
-  const size = Number(process.argv[flagAt + 2]);
-  process.stdout.write(`${JSON.stringify(measureHere(impl, size))}\n`);
+  const impl = process.argv[flagAt + 1] as Impl;
+  const sizes = (process.argv[flagAt + 2] ?? '').split(',').map(Number);
+  process.stdout.write(`${JSON.stringify(measureHere(impl, sizes))}\n`);
 }
