@@ -114,8 +114,8 @@ describe('AddressSlots pod names', () => {
     const names = [
       '',
       'a',
-      'p'.repeat(59),
-      'p'.repeat(60),
+      'p'.repeat(63),
+      'p'.repeat(64),
       'x'.repeat(253),
       'caf\u00e9',
       '\u0161',

@@ -97,8 +97,8 @@ describe('undo after a failed checkpoint write', () => {
     ds.addEni({ id: 'eni-1', deviceNumber: 0 });
     ds.addCidr('eni-1', '10.0.0.5/32', false);
     for (const name of [
-      'p'.repeat(59),
-      'p'.repeat(60),
+      'p'.repeat(63),
+      'p'.repeat(64),
       'p'.repeat(253),
       'pod-\u00e9',
       'pod-\u0161',
