@@ -26,15 +26,19 @@ export interface EniSpec {
   readonly excludedForPodIps?: boolean;
 }
 
-/** Result of an assignment (AddNetwork's IPAllocationMetadata plus what the daemon needs). */
-export interface Assignment {
-  readonly key: IpamKey;
+/** Where an address lives: what every assignment, unassignment and allocation view reports. */
+export interface AddressPlacement {
   readonly ip: string;
   readonly eniId: string;
   readonly deviceNumber: number;
   readonly routeTableId: number;
   readonly cidr: string;
   readonly isPrefix: boolean;
+}
+
+/** Result of an assignment (AddNetwork's IPAllocationMetadata plus what the daemon needs). */
+export interface Assignment extends AddressPlacement {
+  readonly key: IpamKey;
   /** True when the key already had this address (idempotent repeat): nothing changed. */
   readonly existing: boolean;
   readonly assignedAtMs: number;
@@ -42,15 +46,9 @@ export interface Assignment {
 }
 
 /** Result of an unassignment (DelNetwork's IPAllocationMetadata plus what undo needs). */
-export interface Unassignment {
+export interface Unassignment extends AddressPlacement {
   /** The key the address was found under (the CRI-migration fallback key when that matched). */
   readonly key: IpamKey;
-  readonly ip: string;
-  readonly eniId: string;
-  readonly deviceNumber: number;
-  readonly routeTableId: number;
-  readonly cidr: string;
-  readonly isPrefix: boolean;
   /** The pod's interfacesCount; 0 (old checkpoints) is reported as 1. */
   readonly interfacesCount: number;
   readonly assignedAtMs: number;
@@ -149,15 +147,9 @@ export interface CidrUse {
   readonly assigned: number;
 }
 
-export interface AllocationView {
+export interface AllocationView extends AddressPlacement {
   readonly key: IpamKey;
   readonly metadata: IpamMetadata;
-  readonly ip: string;
-  readonly eniId: string;
-  readonly deviceNumber: number;
-  readonly routeTableId: number;
-  readonly cidr: string;
-  readonly isPrefix: boolean;
   readonly assignedAtNs: bigint;
 }
 

@@ -460,7 +460,7 @@ export class Datastore {
     if (cidr.text !== unassignment.cidr || cidr.eni.id !== unassignment.eniId) return false;
     const metadata = s.metadataOf(slot);
     this.claim(slot, cidr);
-    this.probe.load(key.networkName, key.containerID, key.ifName);
+    // The probe still holds the key: findSlot above loaded it and nothing since loaded another.
     this.occupy(slot, cidr, metadata, unassignment.assignedAtMs, unassignment.assignedAtSubMsNs);
     return true;
   }
@@ -501,7 +501,7 @@ export class Datastore {
     const cidr = this.slots.owner(slot);
     this.claim(slot, cidr);
     const t = unixTimeFromNanos(assignedAtNs);
-    this.probe.load(key.networkName, key.containerID, key.ifName);
+    // The probe still holds the key: findSlot above loaded it and nothing since loaded another.
     this.occupy(slot, cidr, metadata, t.ms, t.subMsNs);
     const eni = cidr.eni;
     return {
