@@ -191,11 +191,6 @@ export class Datastore {
   private readonly keys = new KeyIndex(this.slots);
   /** The key of the request being served, prepared once (reused: a datastore call allocates none). */
   private readonly probe = new KeyProbe();
-  /**
-   * Low-cardinality strings (network names, interface names, namespaces) stored once: fewer
-   * long-lived heap objects per pod, and key comparisons hit a string that is already in cache.
-   */
-  private readonly interned = new Map<string, string>();
   private readonly coolingFifo = new CoolingFifo();
   /** CIDRs by prefix length, then network address: finds the CIDR holding an IP. */
   private readonly cidrIndex = new Map<number, Map<number, CidrRecord>>();
@@ -768,14 +763,6 @@ export class Datastore {
     return this.keys.find(this.probe.load(networkName, containerID, ifName));
   }
 
-  /** The stored copy of a low-cardinality string (bounded table; beyond it strings are kept as given). */
-  private intern(text: string): string {
-    const known = this.interned.get(text);
-    if (known !== undefined) return known;
-    if (this.interned.size < 4096) this.interned.set(text, text);
-    return text;
-  }
-
   private requireEni(eniId: string): EniRecord {
     const eni = this.enisById.get(eniId);
     if (!eni) throw new DatastoreError('unknown-eni');
@@ -871,9 +858,7 @@ export class Datastore {
     s.setAllocation(
       slot,
       probe,
-      this.intern(probe.networkName),
-      this.intern(probe.ifName),
-      this.intern(metadata.k8sPodNamespace),
+      metadata.k8sPodNamespace,
       metadata.k8sPodName,
       metadata.interfacesCount,
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ROW_POD_NAME_MAX } from '../../../../src/ipam/address-slots.ts';
 import { enisIntrospection } from '../../../../src/ipam/datastore-view.ts';
 import { COOLDOWN, fill, key, meta, START, store } from './helpers.ts';
 
@@ -97,8 +98,8 @@ describe('undo after a failed checkpoint write', () => {
     ds.addEni({ id: 'eni-1', deviceNumber: 0 });
     ds.addCidr('eni-1', '10.0.0.5/32', false);
     for (const name of [
-      'p'.repeat(63),
-      'p'.repeat(64),
+      'p'.repeat(ROW_POD_NAME_MAX),
+      'p'.repeat(ROW_POD_NAME_MAX + 1),
       'p'.repeat(253),
       'pod-\u00e9',
       'pod-\u0161',
