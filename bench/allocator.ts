@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../src/ipam/clock.ts';
 import { Datastore } from '../src/ipam/datastore.ts';
@@ -41,10 +42,10 @@ export interface AllocatorResults {
   /** ns per operation spent building the request (keys and metadata) and picking victims, per pool size: part of every row. */
   harnessNsPerOp: Record<string, number>;
   ratios: {
-    /** Median over the passes of (cost at 65,536 / cost at 16), the two measured back to back. */
+    /** Median over the sweeps of (cost at 65,536 / cost at 16), the two rounds one after the other. */
     oursLargestOverSmallest: number;
-    /** Each pass's ratio: how far the drift moved it. */
-    oursLargestOverSmallestByPass: number[];
+    /** Each sweep's ratio: how far the drift moved it. */
+    oursLargestOverSmallestBySweep: number[];
     /** From the rows, with the request building subtracted from both sizes: the datastore's own cost. */
     oursLargestOverSmallestWithoutRequests: number;
     speedupAt11760: number;
@@ -218,6 +219,13 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** Minimum, quartiles and maximum, as text. */
+function quartiles(values: readonly number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))]!.toFixed(2);
+  return [0, 0.25, 0.5, 0.75, 1].map(at).join(' / ');
+}
+
 /** Measures churns round-robin in this process and returns each one's median ns per cycle. */
 function measureInterleaved(churns: readonly Churn[], timing: Timing): number[] {
   const series = churns.map((churn) => warmUp(churn, timing.warmMs, timing.roundMs));
@@ -234,17 +242,15 @@ interface Timing {
   rounds: number;
 }
 
-const OURS_TIMING: Timing = { warmMs: 300, roundMs: 150, rewarmMs: 20, rounds: 7 };
+const OURS_TIMING: Timing = { warmMs: 300, roundMs: 150, rewarmMs: 20, rounds: 31 };
 /**
- * Our allocator is measured in this many passes over the sizes, each size in its own fresh
- * process; a size's figure is the median of its passes. The speed of the VM these numbers were
- * taken on drifted by up to ±40 % within seconds to minutes: passes spread that drift over every
- * size, and the two sizes of the scaling target run back to back in each pass (PASS_ORDER), so
- * that the target's ratio is the median of ratios taken seconds apart. (Every size in one
- * process, interleaved, was steadier still, but the small pools then shared a heap with the
- * large one.)
+ * Our allocator: every size in its own process (its own heap and JIT state), all processes alive
+ * at once and idle but the one measuring; rounds go round the sizes in PASS_ORDER, forwards then
+ * backwards, one round at a time. The speed of the VM these numbers were taken on drifted by up
+ * to ±40 % within seconds to minutes: a size's figure is the median of its rounds, and the
+ * scaling target's ratio is the median over sweeps of the ratio of two rounds taken one after the
+ * other (16 and 65,536 are neighbours in PASS_ORDER, so in every sweep).
  */
-const PASSES = 5;
 const PASS_ORDER = [16, 65_536, 256, 4_096, 11_760];
 const BASELINE_TIMING: Timing = { warmMs: 150, roundMs: 250, rewarmMs: 0, rounds: 5 };
 
@@ -303,28 +309,104 @@ function measureIsolated(impl: Impl, sizes: readonly number[]): Record<string, n
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
 }
 
+/**
+ * One size measured by a process of its own that stays alive and idle between rounds: it builds
+ * and warms up its churn when started, then runs one round per request line on its stdin and
+ * answers with that round's ns per cycle.
+ */
+class RoundServer {
+  private readonly child: ChildProcess;
+  private readonly replies: AsyncIterator<string>;
+
+  constructor(impl: Impl, size: number) {
+    const self = fileURLToPath(import.meta.url);
+    const runner = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
+    this.child = spawn(process.execPath, [runner, self, SERVE_FLAG, impl, String(size)], {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    this.replies = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
+  }
+
+  /** The next line the process writes: `ready` once warm, then one figure per round. */
+  private async reply(): Promise<string> {
+    const next = await this.replies.next();
+    if (next.done) throw new Error('bench: a measuring process exited early');
+    return next.value;
+  }
+
+  async ready(): Promise<void> {
+    const line = await this.reply();
+    if (line !== 'ready') throw new Error(`bench: expected ready, got ${line}`);
+  }
+
+  async round(): Promise<number> {
+    this.child.stdin!.write('round\n');
+    return Number(await this.reply());
+  }
+
+  close(): void {
+    this.child.stdin!.end();
+  }
+}
+
+/**
+ * ns per cycle of each round, by size: one RoundServer per size, started one after another (so no
+ * two build or warm up at once), then `rounds` sweeps over `order`, forwards and backwards in
+ * turn, one round at a time.
+ */
+async function measureAlternating(
+  impl: Impl,
+  order: readonly number[],
+  rounds: number,
+): Promise<Record<string, number[]>> {
+  const servers = new Map<number, RoundServer>();
+  try {
+    for (const size of order) {
+      const server = new RoundServer(impl, size);
+      servers.set(size, server);
+      await server.ready();
+    }
+    const results: Record<string, number[]> = Object.fromEntries(order.map((s) => [String(s), []]));
+    for (let r = 0; r < rounds; r++) {
+      const sweep = r % 2 === 0 ? order : [...order].reverse();
+      for (const size of sweep) results[String(size)]!.push(await servers.get(size)!.round());
+    }
+    return results;
+  } finally {
+    for (const server of servers.values()) server.close();
+  }
+}
+
+/** The serving side of RoundServer, in the measuring process. */
+async function serveRounds(impl: Impl, size: number): Promise<void> {
+  const timing = impl === 'baseline' ? BASELINE_TIMING : OURS_TIMING;
+  const series = warmUp(churnFor(impl, size), timing.warmMs, timing.roundMs);
+  process.stdout.write('ready\n');
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line !== 'round') throw new Error(`bench: unknown request ${line}`);
+    round(series, timing.roundMs, timing.rewarmMs);
+    process.stdout.write(`${series.nsPerCycle[series.nsPerCycle.length - 1]}\n`);
+  }
+}
+
 export async function run(): Promise<AllocatorResults> {
   const sizes = POOLS.map((p) => p.size);
-  const passes: Record<string, number>[] = [];
-  for (let pass = 0; pass < PASSES; pass++) {
-    passes.push(
-      Object.assign({}, ...PASS_ORDER.map((size) => measureIsolated('vpc-ipamd', [size]))),
-    );
-  }
+  const roundsBySize = await measureAlternating('vpc-ipamd', PASS_ORDER, OURS_TIMING.rounds);
   const harness = measureIsolated('harness', sizes);
   const rows: AllocatorRow[] = [];
   const harnessNsPerOp: Record<string, number> = {};
   for (const size of sizes) {
     const key = String(size);
-    rows.push(row('vpc-ipamd', size, median(passes.map((p) => p[key]!))));
+    rows.push(row('vpc-ipamd', size, median(roundsBySize[key]!)));
     rows.push(row('baseline', size, measureIsolated('baseline', [size])[key]!));
     harnessNsPerOp[key] = Math.round(harness[key]! / 2);
   }
 
   const oursAt = (size: number) => rows.find((r) => r.impl === 'vpc-ipamd' && r.size === size)!;
   const baseAt = (size: number) => rows.find((r) => r.impl === 'baseline' && r.size === size)!;
-  const byPass = passes.map((p) => p['65536']! / p['16']!);
-  const oursLargestOverSmallest = median(byPass);
+  const bySweep = roundsBySize['65536']!.map((ns, r) => ns / roundsBySize['16']![r]!);
+  const oursLargestOverSmallest = median(bySweep);
   const withoutRequests =
     (oursAt(65_536).nsPerOp - harnessNsPerOp['65536']!) /
     (oursAt(16).nsPerOp - harnessNsPerOp['16']!);
@@ -347,7 +429,7 @@ export async function run(): Promise<AllocatorResults> {
   ].join(' ');
   const lines = [
     `allocator: ${SCENARIO}`,
-    `each (impl, size) in its own fresh process; vpc-ipamd: median of ${PASSES} passes over the sizes, each the median of ${OURS_TIMING.rounds} rounds of ${OURS_TIMING.roundMs} ms; baseline: median of ${BASELINE_TIMING.rounds} rounds of ${BASELINE_TIMING.roundMs} ms`,
+    `each (impl, size) in its own process; vpc-ipamd: median of ${OURS_TIMING.rounds} rounds of ${OURS_TIMING.roundMs} ms, the sizes' processes taking turns round by round; baseline: median of ${BASELINE_TIMING.rounds} rounds of ${BASELINE_TIMING.roundMs} ms`,
     '',
     header,
     ...rows.map((r) =>
@@ -364,7 +446,7 @@ export async function run(): Promise<AllocatorResults> {
       ].join(' '),
     ),
     '',
-    `vpc-ipamd cost at 65,536 / cost at 16: ${oursLargestOverSmallest.toFixed(2)}x, median of the passes ${byPass.map((r) => r.toFixed(2)).join(', ')} (target <= 1.3x); from the rows without request building: ${withoutRequests.toFixed(2)}x`,
+    `vpc-ipamd cost at 65,536 / cost at 16: ${oursLargestOverSmallest.toFixed(2)}x, median of ${bySweep.length} sweeps (quartiles ${quartiles(bySweep)}; target <= 1.3x); from the rows without request building: ${withoutRequests.toFixed(2)}x`,
     `speed-up over the baseline at 11,760:  ${speedupAt11760.toFixed(0)}x (target >= 50x)`,
     `targets ${targets.met ? 'met' : 'NOT met'}`,
   ];
@@ -375,7 +457,7 @@ export async function run(): Promise<AllocatorResults> {
     harnessNsPerOp,
     ratios: {
       oursLargestOverSmallest: Math.round(oursLargestOverSmallest * 1000) / 1000,
-      oursLargestOverSmallestByPass: byPass.map((r) => Math.round(r * 1000) / 1000),
+      oursLargestOverSmallestBySweep: bySweep.map((r) => Math.round(r * 1000) / 1000),
       oursLargestOverSmallestWithoutRequests: Math.round(withoutRequests * 1000) / 1000,
       speedupAt11760: Math.round(speedupAt11760 * 10) / 10,
     },
@@ -384,6 +466,11 @@ export async function run(): Promise<AllocatorResults> {
 }
 
 const MEASURE_FLAG = '--measure';
+const SERVE_FLAG = '--serve';
+const serveAt = process.argv.indexOf(SERVE_FLAG);
+if (serveAt >= 0) {
+  await serveRounds(process.argv[serveAt + 1] as Impl, Number(process.argv[serveAt + 2]));
+}
 const flagAt = process.argv.indexOf(MEASURE_FLAG);
 if (flagAt >= 0) {
   const impl = process.argv[flagAt + 1] as Impl;

@@ -390,6 +390,8 @@ export class Datastore {
       };
     }
     const s = this.slots;
+    // Read first: at large pools its line is a cache miss that then overlaps the CIDR record's.
+    const ip = this.ipText(slot);
     const cidr = s.owner(slot);
     const eni = cidr.eni;
     const interfacesCount = s.interfacesCount(slot);
@@ -400,7 +402,7 @@ export class Datastore {
     this.vacate(slot, cidr, this.cooldownMs > 0, now, this.probe.hash);
     return {
       key: foundKey,
-      ip: this.ipText(slot),
+      ip,
       eniId: eni.id,
       deviceNumber: eni.deviceNumber,
       routeTableId: eni.routeTableId,
