@@ -245,13 +245,13 @@ interface Timing {
 const OURS_TIMING: Timing = { warmMs: 300, roundMs: 150, rewarmMs: 20, rounds: 31 };
 /**
  * Our allocator: every size in its own process (its own heap and JIT state), all processes alive
- * at once and idle but the one measuring; rounds go round the sizes in PASS_ORDER, forwards then
+ * at once and idle but the one measuring; rounds go round the sizes in SWEEP_ORDER, forwards then
  * backwards, one round at a time. The speed of the VM these numbers were taken on drifted by up
  * to ±40 % within seconds to minutes: a size's figure is the median of its rounds, and the
  * scaling target's ratio is the median over sweeps of the ratio of two rounds taken one after the
- * other (16 and 65,536 are neighbours in PASS_ORDER, so in every sweep).
+ * other (16 and 65,536 are neighbours in SWEEP_ORDER, so in every sweep).
  */
-const PASS_ORDER = [16, 65_536, 256, 4_096, 11_760];
+const SWEEP_ORDER = [16, 65_536, 256, 4_096, 11_760];
 const BASELINE_TIMING: Timing = { warmMs: 150, roundMs: 250, rewarmMs: 0, rounds: 5 };
 
 function row(impl: AllocatorRow['impl'], size: number, nsPerCycle: number): AllocatorRow {
@@ -294,15 +294,22 @@ function measureHere(impl: Impl, sizes: readonly number[]): Record<string, numbe
   return Object.fromEntries(sizes.map((size, i) => [String(size), results[i]!]));
 }
 
+/** A measuring process's arguments: this file run as TypeScript, in the given mode. */
+function childArgs(flag: string, impl: Impl, sizes: string): string[] {
+  const runner = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
+  return [runner, fileURLToPath(import.meta.url), flag, impl, sizes];
+}
+
+/** A clean environment: shells may set variables (NODE_EXTRA_CA_CERTS) that slow Node down. */
+const CHILD_ENV = { PATH: process.env.PATH ?? '' };
+
 /**
  * Runs a measurement in a fresh Node process with a clean environment, so that no measurement
  * inherits another's heap (the baseline leaves large maps behind) or JIT state.
  */
 function measureIsolated(impl: Impl, sizes: readonly number[]): Record<string, number> {
-  const self = fileURLToPath(import.meta.url);
-  const runner = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
-  const out = execFileSync(process.execPath, [runner, self, MEASURE_FLAG, impl, sizes.join(',')], {
-    env: { PATH: process.env.PATH ?? '' },
+  const out = execFileSync(process.execPath, childArgs(MEASURE_FLAG, impl, sizes.join(',')), {
+    env: CHILD_ENV,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -319,10 +326,8 @@ class RoundServer {
   private readonly replies: AsyncIterator<string>;
 
   constructor(impl: Impl, size: number) {
-    const self = fileURLToPath(import.meta.url);
-    const runner = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
-    this.child = spawn(process.execPath, [runner, self, SERVE_FLAG, impl, String(size)], {
-      env: { PATH: process.env.PATH ?? '' },
+    this.child = spawn(process.execPath, childArgs(SERVE_FLAG, impl, String(size)), {
+      env: CHILD_ENV,
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     this.replies = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
@@ -392,7 +397,7 @@ async function serveRounds(impl: Impl, size: number): Promise<void> {
 
 export async function run(): Promise<AllocatorResults> {
   const sizes = POOLS.map((p) => p.size);
-  const roundsBySize = await measureAlternating('vpc-ipamd', PASS_ORDER, OURS_TIMING.rounds);
+  const roundsBySize = await measureAlternating('vpc-ipamd', SWEEP_ORDER, OURS_TIMING.rounds);
   const harness = measureIsolated('harness', sizes);
   const rows: AllocatorRow[] = [];
   const harnessNsPerOp: Record<string, number> = {};

@@ -109,7 +109,7 @@ describe('AddressSlots', () => {
 });
 
 describe('AddressSlots pod names', () => {
-  it('keeps names that fit in the name row and the others as given, exactly', () => {
+  it('keeps names that fit in the row and the others as given, exactly', () => {
     const slots = new AddressSlots<string>();
     const base = slots.allocate(16, 'owner');
     const names = [
