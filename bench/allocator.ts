@@ -280,7 +280,7 @@ function churnFor(impl: Impl, size: number): Churn {
 }
 
 /** What one process measures: an allocator, or the harness alone (request building and victim choice). */
-type Impl = AllocatorRow['impl'] | 'harness';
+export type Impl = AllocatorRow['impl'] | 'harness';
 
 /**
  * In this process, ns per cycle by pool size (sizes interleaved when several). One kind of churn
@@ -321,12 +321,13 @@ function measureIsolated(impl: Impl, sizes: readonly number[]): Record<string, n
  * and warms up its churn when started, then runs one round per request line on its stdin and
  * answers with that round's ns per cycle.
  */
-class RoundServer {
+export class RoundServer {
   private readonly child: ChildProcess;
   private readonly replies: AsyncIterator<string>;
 
-  constructor(impl: Impl, size: number) {
-    this.child = spawn(process.execPath, childArgs(SERVE_FLAG, impl, String(size)), {
+  /** `args`: the Node arguments of the serving process (tests give a stand-in). */
+  constructor(impl: Impl, size: number, args = childArgs(SERVE_FLAG, impl, String(size))) {
+    this.child = spawn(process.execPath, args, {
       env: CHILD_ENV,
       stdio: ['pipe', 'pipe', 'inherit'],
     });
@@ -347,7 +348,12 @@ class RoundServer {
 
   async round(): Promise<number> {
     this.child.stdin!.write('round\n');
-    return Number(await this.reply());
+    const line = await this.reply();
+    const nsPerCycle = Number(line);
+    if (!Number.isFinite(nsPerCycle) || nsPerCycle <= 0) {
+      throw new Error(`bench: expected ns per cycle, got ${line}`);
+    }
+    return nsPerCycle;
   }
 
   close(): void {

@@ -7,16 +7,16 @@ import { NO_STRING_ID, StringTable } from './string-table.ts';
  * Per-address storage for the datastore. Every address of every CIDR owns one slot index; a
  * CIDR owns a contiguous run of slots, reused by the next CIDR of the same size after removal.
  *
- * Layout is chosen for the hot path at large pools, where a random pod's data is a cache and TLB
- * miss per line touched. A slot is one 128-byte row of a single buffer, two adjacent cache lines
- * (which the CPU's adjacent-line prefetch fetches as a pair):
+ * Layout is chosen for the hot path at large pools, where a random pod's data is a cache miss per
+ * line touched. A slot is one 128-byte row of a single buffer, two adjacent cache lines (which
+ * CPUs with an adjacent-line prefetcher fetch as a pair):
  * - line A: state, generation, assignment time, the owner's id, the interface count, 16-bit ids
  *   of the network and interface names (string-table.ts) and the container ID as words
  *   (hex-id.ts) — everything a DEL compares and reports;
  * - line B: the namespace's id, the pod name as Latin-1 bytes and the time a cooldown started —
  *   what an ADD writes besides.
- * A DEL therefore reads the key index and one row, and an ADD writes the row the DEL just read:
- * no pointer is written and none followed. What does not fit a row (a container ID of another
+ * A DEL therefore reads the key index and one line, and an ADD writes the row the DEL just read;
+ * rows hold no pointers, so writing one costs no GC write barrier. What does not fit a row (a container ID of another
  * shape, a long or non-Latin-1 pod name, a name beyond the string table's bound) is kept exactly,
  * in a side map flagged in the row. No string the request came with is kept otherwise: strings
  * that live as long as their pods are what V8's young-generation GC copies twice and then marks.
