@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../../../src/checkpoint/format.ts';
 import { applyCheckpoint } from '../../../../src/checkpoint/restore-plan.ts';
 import { renderCheckpoint } from '../../../../src/checkpoint/snapshot.ts';
+import { ROW_POD_NAME_MAX } from '../../../../src/ipam/address-slots.ts';
 import { ManualClock } from '../../../../src/ipam/clock.ts';
 import { Datastore } from '../../../../src/ipam/datastore.ts';
 import { DatastoreError } from '../../../../src/ipam/datastore-errors.ts';
@@ -111,9 +112,15 @@ const keyOf = (i: number): IpamKey => ({
   containerID: containerIdOf(i),
   ifName: 'eth0',
 });
+/**
+ * Pod names of every shape the slots store differently: short Latin-1 (in the row), longer than
+ * the row holds, and beyond Latin-1 (both kept as strings).
+ */
+const podNameOf = (i: number): string =>
+  i % 4 === 1 ? `${'p'.repeat(ROW_POD_NAME_MAX)}${i}` : i % 4 === 2 ? `pod-\u0161-${i}` : `pod${i}`;
 const podOf = (i: number) => ({
-  k8sPodNamespace: 'ns',
-  k8sPodName: `pod${i}`,
+  k8sPodNamespace: i % 5 === 0 ? 'kube-system' : 'ns',
+  k8sPodName: podNameOf(i),
   interfacesCount: 1 + (i % 2),
 });
 
@@ -124,6 +131,8 @@ class Harness {
   private nextEni = 0;
   /** Model: key → address, and address → when it started cooling. */
   readonly holder = new Map<string, string>();
+  /** Model: key → the pod fields its ADD carried. */
+  readonly podByKey = new Map<string, ReturnType<typeof podOf>>();
   readonly coolingSince = new Map<string, number>();
 
   constructor(pd: boolean) {
@@ -212,6 +221,7 @@ class Harness {
         ).toBe(true);
         this.coolingSince.delete(got);
         this.holder.set(kt, got);
+        this.podByKey.set(kt, podOf(op.key));
         break;
       }
       case 'unassign': {
@@ -226,6 +236,7 @@ class Harness {
         expect(u.ip).toBe(held);
         expect(u.interfacesCount).toBe(1 + (op.key % 2));
         this.holder.delete(kt);
+        this.podByKey.delete(kt);
         this.coolingSince.set(held, this.clock.now());
         break;
       }
@@ -351,7 +362,11 @@ class Harness {
 
   /** Forgets pods force-released and cooldowns of addresses no longer in any CIDR. */
   private forget(keys: readonly IpamKey[]): void {
-    for (const k of keys) this.holder.delete(encodeIpamKey(k.networkName, k.containerID, k.ifName));
+    for (const k of keys) {
+      const kt = encodeIpamKey(k.networkName, k.containerID, k.ifName);
+      this.holder.delete(kt);
+      this.podByKey.delete(kt);
+    }
     for (const ip of [...this.coolingSince.keys()]) {
       if (this.ds.containingCidr(ip) === undefined) this.coolingSince.delete(ip);
     }
@@ -403,6 +418,8 @@ class Harness {
     const actualHolders = new Map(allocs.map((a) => [keyText(a.key), a.ip]));
     same('distinct addresses', new Set(allocs.map((a) => a.ip)).size, allocs.length);
     same('holders', actualHolders, this.holder);
+    for (const a of allocs)
+      same(`pod of ${keyText(a.key)}`, a.metadata, this.podByKey.get(keyText(a.key)));
 
     // counters equal a recount from the address states
     const recount = {
