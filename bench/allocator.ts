@@ -145,26 +145,36 @@ function buildBaseline(pool: (typeof POOLS)[number], live: readonly Pod[]): Allo
  * Runs churn cycles: a random live pod leaves (its DEL carries its key, built fresh) and a new pod
  * arrives. The victims come from a fixed-seed xorshift so both allocators see the same load.
  */
-class Churn {
+export class Churn {
   private seed = 0x9e3779b9;
   private nextId: number;
   private readonly factory = new PodFactory();
+  /**
+   * Victims are drawn from the first this many live pods (all by default): a smaller number keeps
+   * the churn's data in cache on a large pool (bench/allocator-working-set.ts).
+   */
+  victims: number;
 
   constructor(
     private readonly alloc: Allocator,
     private readonly live: Int32Array,
   ) {
     this.nextId = live.length;
+    this.victims = live.length;
+  }
+
+  get livePods(): number {
+    return this.live.length;
   }
 
   cycles(n: number): void {
-    const { alloc, live, factory } = this;
+    const { alloc, live, factory, victims } = this;
     let seed = this.seed;
     for (let i = 0; i < n; i++) {
       seed ^= seed << 13;
       seed ^= seed >>> 17;
       seed ^= seed << 5;
-      const v = (seed >>> 0) % live.length;
+      const v = (seed >>> 0) % victims;
       alloc.unassign(factory.key(live[v]!));
       const id = this.nextId++;
       const next = factory.pod(id);
@@ -214,7 +224,7 @@ function round(series: Series, ms: number, rewarmMs: number): void {
   series.nsPerCycle.push(elapsedNs(start) / done);
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
@@ -268,7 +278,7 @@ function row(impl: AllocatorRow['impl'], size: number, nsPerCycle: number): Allo
 const NO_ALLOCATOR: Allocator = { assign() {}, unassign() {} };
 
 /** A churn of `impl` on the pool of `size` addresses, filled to FILL; or of the harness alone. */
-function churnFor(impl: Impl, size: number): Churn {
+export function churnFor(impl: Impl, size: number): Churn {
   const pool = POOLS.find((p) => p.size === size);
   if (!pool) throw new Error(`no pool of ${size} addresses`);
   const live = Int32Array.from({ length: Math.floor(pool.size * FILL) }, (_, i) => i);

@@ -48,3 +48,9 @@ export function parseFlags<S extends Record<string, Kind>>(
   }
   return { ok: true, flags: flags as Flags<S>, positional };
 }
+
+/** What a subcommand's argument parser answers: its options, a request for help, or one error. */
+export type ParsedArgs<Options> =
+  | { ok: true; options: Options }
+  | { ok: true; help: true }
+  | { ok: false; error: string };

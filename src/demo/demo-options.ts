@@ -1,4 +1,4 @@
-import { parseFlags } from '../cli/flags.ts';
+import { type ParsedArgs, parseFlags } from '../cli/flags.ts';
 import type { Environment } from '../config/types.ts';
 import { lookupInstanceType } from '../ipam/instance-limits.ts';
 
@@ -33,10 +33,7 @@ export interface DemoOptions {
   readonly daemonSettings: Environment;
 }
 
-export type DemoArgs =
-  | { ok: true; options: DemoOptions }
-  | { ok: true; help: true }
-  | { ok: false; error: string };
+export type DemoArgs = ParsedArgs<DemoOptions>;
 
 /** Pods at the peak by default: three quarters of what the node's ENIs hold, at most 20. */
 export function defaultPeak(instanceType: string): number {

@@ -1,4 +1,4 @@
-import { parseFlags } from '../cli/flags.ts';
+import { type ParsedArgs, parseFlags } from '../cli/flags.ts';
 import type { Environment } from '../config/types.ts';
 import { knownInstanceTypes, lookupInstanceType } from '../ipam/instance-limits.ts';
 
@@ -33,10 +33,7 @@ export interface PlanOptions {
   readonly verbose: boolean;
 }
 
-export type PlanArgs =
-  | { ok: true; options: PlanOptions }
-  | { ok: true; help: true }
-  | { ok: false; error: string };
+export type PlanArgs = ParsedArgs<PlanOptions>;
 
 const SPEC = {
   'instance-type': 'string',
