@@ -1,6 +1,6 @@
 import { HEX_ID_WORDS, unpackHexId } from './hex-id.ts';
 import type { IpamKey, IpamMetadata } from './ipam-key.ts';
-import { KeyProbe, packedKeyHash } from './key-probe.ts';
+import type { KeyProbe } from './key-probe.ts';
 import { NO_STRING_ID, StringTable } from './string-table.ts';
 
 /**
@@ -83,7 +83,6 @@ export class AddressSlots<Owner> {
   private ipTexts: (string | undefined)[] = [];
   private readonly spills = new Map<number, Spill>();
   private readonly strings = new StringTable();
-  private readonly hashProbe = new KeyProbe();
   /** owners[id]: the owner of each allocated run; ids of released runs are reused. */
   private readonly owners: (Owner | undefined)[] = [];
   private readonly freeOwnerIds: number[] = [];
@@ -179,25 +178,6 @@ export class AddressSlots<Owner> {
       containerID: this.containerID(slot),
       ifName: this.ifName(slot),
     };
-  }
-
-  /**
-   * The hash of the slot's key, as the probe it was assigned with had it (for KeyIndex growth).
-   * A string ID is hashed with a probe of its own: the datastore's may hold the request being
-   * served.
-   */
-  keyHash(slot: number): number {
-    const row = slot * I32_STRIDE;
-    if ((this.i32[row + I_STATE]! & ID_PACKED) !== 0) {
-      return packedKeyHash(
-        this.networkName(slot),
-        this.i32,
-        row + I_CONTAINER_ID,
-        this.ifName(slot),
-      );
-    }
-    return this.hashProbe.load(this.networkName(slot), this.containerID(slot), this.ifName(slot))
-      .hash;
   }
 
   /** The pod metadata stored in an assigned slot. */

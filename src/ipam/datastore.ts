@@ -24,14 +24,6 @@ import type {
   RestorePlacement,
   Unassignment,
 } from './datastore-types.ts';
-import {
-  ENI_ASSIGNED,
-  ENI_CIDRS,
-  ENI_COOLING,
-  ENI_TOTAL,
-  ENI_ZERO_ASSIGNED,
-  EniCounters,
-} from './eni-counters.ts';
 import { routeTableId as defaultRouteTableId } from './instance-limits.ts';
 import {
   type IpamKey,
@@ -58,20 +50,21 @@ class EniRecord implements Queued<EniRecord> {
   qLevel = 0;
   queued = false;
   readonly cidrs = new Map<string, CidrRecord>();
-  /** This ENI's CIDRs of each kind that have a free (assignable) address, filed by assigned count. */
-  readonly ipQueue = new LevelQueue<CidrRecord>();
-  readonly prefixQueue = new LevelQueue<CidrRecord>();
+  /** Per kind: this ENI's CIDRs that have a free (assignable) address, filed by assigned count. */
+  readonly queues: readonly [LevelQueue<CidrRecord>, LevelQueue<CidrRecord>] = [
+    new LevelQueue<CidrRecord>(),
+    new LevelQueue<CidrRecord>(),
+  ];
+  /** Per kind counters (index KIND_IP / KIND_PREFIX). */
+  readonly total = new Int32Array(2);
+  readonly assigned = new Int32Array(2);
+  readonly cooling = new Int32Array(2);
+  readonly cidrCount = new Int32Array(2);
+  readonly zeroAssigned = new Int32Array(2);
   assignedAll = 0;
   coolingAll = 0;
 
-  /** Two fields, not an array: one object fewer between a request and the queue. */
-  queue(kind: Kind): LevelQueue<CidrRecord> {
-    return kind === KIND_IP ? this.ipQueue : this.prefixQueue;
-  }
-
   constructor(
-    /** This ENI's row in the datastore's EniCounters (its per-kind counters). */
-    readonly row: number,
     readonly id: string,
     readonly deviceNumber: number,
     readonly isPrimary: boolean,
@@ -199,7 +192,6 @@ export class Datastore {
   /** The key of the request being served, prepared once (reused: a datastore call allocates none). */
   private readonly probe = new KeyProbe();
   private readonly coolingFifo = new CoolingFifo();
-  private readonly eniCounts = new EniCounters();
   /** CIDRs by prefix length, then network address: finds the CIDR holding an IP. */
   private readonly cidrIndex = new Map<number, Map<number, CidrRecord>>();
 
@@ -231,7 +223,6 @@ export class Datastore {
   addEni(spec: EniSpec): void {
     if (this.enisById.has(spec.id)) throw new DatastoreError('duplicate-eni');
     const eni = new EniRecord(
-      this.eniCounts.take(),
       spec.id,
       spec.deviceNumber,
       spec.isPrimary ?? false,
@@ -261,7 +252,6 @@ export class Datastore {
     }
     if (eni.queued) this.eniQueue.remove(eni);
     this.enisById.delete(eniId);
-    this.eniCounts.release(eni.row);
     if (this.primary === eni) this.primary = null;
     return { eniId, released };
   }
@@ -272,10 +262,9 @@ export class Datastore {
     if (eni.excluded === excluded) return;
     const sign = excluded ? -1 : 1;
     for (const kind of [KIND_IP, KIND_PREFIX] as const) {
-      this.modeTotal[kind] = this.modeTotal[kind]! + sign * this.count(eni, ENI_TOTAL, kind);
-      this.modeAssigned[kind] =
-        this.modeAssigned[kind]! + sign * this.count(eni, ENI_ASSIGNED, kind);
-      this.modeCooling[kind] = this.modeCooling[kind]! + sign * this.count(eni, ENI_COOLING, kind);
+      this.modeTotal[kind] = this.modeTotal[kind]! + sign * eni.total[kind]!;
+      this.modeAssigned[kind] = this.modeAssigned[kind]! + sign * eni.assigned[kind]!;
+      this.modeCooling[kind] = this.modeCooling[kind]! + sign * eni.cooling[kind]!;
     }
     eni.excluded = excluded;
     this.placeEni(eni);
@@ -305,9 +294,9 @@ export class Datastore {
     }
     byNetwork.set(parsed.network, record);
 
-    this.bump(eni, ENI_TOTAL, kind, size);
-    this.bump(eni, ENI_CIDRS, kind, 1);
-    this.bump(eni, ENI_ZERO_ASSIGNED, kind, 1);
+    eni.total[kind] = eni.total[kind]! + size;
+    eni.cidrCount[kind] = eni.cidrCount[kind]! + 1;
+    eni.zeroAssigned[kind] = eni.zeroAssigned[kind]! + 1;
     if (!eni.excluded) this.modeTotal[kind] = this.modeTotal[kind]! + size;
     this.allTotal += size;
     if (kind === KIND_PREFIX) {
@@ -372,7 +361,7 @@ export class Datastore {
     const primary = this.primary;
     const eni = primary?.queued ? primary : this.eniQueue.top();
     if (eni === null) throw new DatastoreError('no-available-ip');
-    const cidr = eni.queue(this.modeKind).top()!;
+    const cidr = eni.queues[this.modeKind].top()!;
     const slot = cidr.base + cidr.takeLowestFree();
     const now = this.clock.now();
     // The probe still holds this key: nothing above loaded another.
@@ -776,17 +765,6 @@ export class Datastore {
     return this.keys.find(this.probe.load(networkName, containerID, ifName));
   }
 
-  /** One of an ENI's per-kind counters (eni-counters.ts). */
-  private count(eni: EniRecord, field: number, kind: Kind): number {
-    return this.eniCounts.values[eni.row + field + kind]!;
-  }
-
-  private bump(eni: EniRecord, field: number, kind: Kind, delta: number): void {
-    const values = this.eniCounts.values;
-    const at = eni.row + field + kind;
-    values[at] = values[at]! + delta;
-  }
-
   private requireEni(eniId: string): EniRecord {
     const eni = this.enisById.get(eniId);
     if (!eni) throw new DatastoreError('unknown-eni');
@@ -838,14 +816,14 @@ export class Datastore {
 
   /** Files a CIDR in its ENI's queue for its kind according to its fill, or takes it out. */
   private placeCidr(cidr: CidrRecord): void {
-    const queue = cidr.eni.queue(cidr.kind);
+    const queue = cidr.eni.queues[cidr.kind];
     if (cidr.free > 0) queue.place(cidr, cidr.assigned);
     else if (cidr.queued) queue.remove(cidr);
   }
 
   /** Files an ENI in the allocator by assigned count while it can assign in the current mode. */
   private placeEni(eni: EniRecord): void {
-    if (!eni.excluded && eni.queue(this.modeKind).size > 0) {
+    if (!eni.excluded && eni.queues[this.modeKind].size > 0) {
       this.eniQueue.place(eni, eni.assignedAll);
     } else if (eni.queued) {
       this.eniQueue.remove(eni);
@@ -891,11 +869,11 @@ export class Datastore {
     const eni = cidr.eni;
     const kind = cidr.kind;
     if (cidr.assigned === 0) {
-      this.bump(eni, ENI_ZERO_ASSIGNED, kind, -1);
+      eni.zeroAssigned[kind] = eni.zeroAssigned[kind]! - 1;
       if (kind === KIND_PREFIX) this.freePrefixCount--;
     }
     cidr.assigned++;
-    this.bump(eni, ENI_ASSIGNED, kind, 1);
+    eni.assigned[kind] = eni.assigned[kind]! + 1;
     eni.assignedAll++;
     if (!eni.excluded) this.modeAssigned[kind] = this.modeAssigned[kind]! + 1;
     this.allAssigned++;
@@ -917,10 +895,10 @@ export class Datastore {
     const kind = cidr.kind;
     cidr.assigned--;
     if (cidr.assigned === 0) {
-      this.bump(eni, ENI_ZERO_ASSIGNED, kind, 1);
+      eni.zeroAssigned[kind] = eni.zeroAssigned[kind]! + 1;
       if (kind === KIND_PREFIX) this.freePrefixCount++;
     }
-    this.bump(eni, ENI_ASSIGNED, kind, -1);
+    eni.assigned[kind] = eni.assigned[kind]! - 1;
     eni.assignedAll--;
     if (!eni.excluded) this.modeAssigned[kind] = this.modeAssigned[kind]! - 1;
     this.allAssigned--;
@@ -945,7 +923,7 @@ export class Datastore {
     const eni = cidr.eni;
     const kind = cidr.kind;
     cidr.cooling++;
-    this.bump(eni, ENI_COOLING, kind, 1);
+    eni.cooling[kind] = eni.cooling[kind]! + 1;
     eni.coolingAll++;
     if (!eni.excluded) this.modeCooling[kind] = this.modeCooling[kind]! + 1;
     this.coolingFifo.push(slot, ms);
@@ -956,7 +934,7 @@ export class Datastore {
     const eni = cidr.eni;
     const kind = cidr.kind;
     cidr.cooling--;
-    this.bump(eni, ENI_COOLING, kind, -1);
+    eni.cooling[kind] = eni.cooling[kind]! - 1;
     eni.coolingAll--;
     if (!eni.excluded) this.modeCooling[kind] = this.modeCooling[kind]! - 1;
     this.slots.setState(slot, SLOT_FREE);
@@ -1032,16 +1010,16 @@ export class Datastore {
         if (s.state(slot) === SLOT_COOLING) this.stopCooling(slot, cidr);
       }
     }
-    this.bump(eni, ENI_TOTAL, kind, -cidr.size);
-    this.bump(eni, ENI_CIDRS, kind, -1);
-    this.bump(eni, ENI_ZERO_ASSIGNED, kind, -1);
+    eni.total[kind] = eni.total[kind]! - cidr.size;
+    eni.cidrCount[kind] = eni.cidrCount[kind]! - 1;
+    eni.zeroAssigned[kind] = eni.zeroAssigned[kind]! - 1;
     if (!eni.excluded) this.modeTotal[kind] = this.modeTotal[kind]! - cidr.size;
     this.allTotal -= cidr.size;
     if (kind === KIND_PREFIX) {
       this.prefixCount--;
       this.freePrefixCount--;
     }
-    if (cidr.queued) eni.queue(kind).remove(cidr);
+    if (cidr.queued) eni.queues[kind].remove(cidr);
     eni.cidrs.delete(cidr.text);
     this.cidrIndex.get(cidr.bits)?.delete(cidr.network);
     s.release(cidr.base, cidr.size);
@@ -1083,11 +1061,11 @@ export class Datastore {
 
   private summarise(eni: EniRecord): EniSummary {
     const usage = (kind: Kind): CidrKindUsage => ({
-      cidrs: this.count(eni, ENI_CIDRS, kind),
-      capacity: this.count(eni, ENI_TOTAL, kind),
-      assigned: this.count(eni, ENI_ASSIGNED, kind),
-      cooling: this.count(eni, ENI_COOLING, kind),
-      zeroAssignedCidrs: this.count(eni, ENI_ZERO_ASSIGNED, kind),
+      cidrs: eni.cidrCount[kind]!,
+      capacity: eni.total[kind]!,
+      assigned: eni.assigned[kind]!,
+      cooling: eni.cooling[kind]!,
+      zeroAssignedCidrs: eni.zeroAssigned[kind]!,
     });
     const secondaryIps = usage(KIND_IP);
     const prefixes = usage(KIND_PREFIX);

@@ -24,43 +24,21 @@ export class KeyProbe {
     this.containerID = containerID;
     this.ifName = ifName;
     this.packed = packHexId(containerID, this.words, 0);
-    this.hash = finish(
-      this.packed ? mixWords(0x811c9dc5, this.words, 0) : mixText(0x811c9dc5, containerID),
-      networkName,
-      ifName,
-    );
+    let h = this.packed ? mixWords(0x811c9dc5, this.words) : mixText(0x811c9dc5, containerID);
+    h = mixText(h, networkName);
+    h = mixText(h, ifName);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    this.hash = h ^ (h >>> 16);
     return this;
   }
 }
 
-/**
- * The hash `load` gives a key whose container ID is stored packed at `words[at…at + 7]`, without
- * rebuilding the ID's text (the key index re-files entries with it when it grows).
- */
-export function packedKeyHash(
-  networkName: string,
-  words: Int32Array,
-  at: number,
-  ifName: string,
-): number {
-  return finish(mixWords(0x811c9dc5, words, at), networkName, ifName);
-}
-
-function finish(containerIdHash: number, networkName: string, ifName: string): number {
-  let h = mixText(containerIdHash, networkName);
-  h = mixText(h, ifName);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-function mixWords(seed: number, words: Int32Array, at: number): number {
+function mixWords(seed: number, words: Int32Array): number {
   let h = seed;
-  for (let i = at; i < at + HEX_ID_WORDS; i++) {
-    h = Math.imul(h ^ words[i]!, 0x01000193) ^ (h >>> 15);
-  }
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193) ^ (h >>> 15);
   return h;
 }
 

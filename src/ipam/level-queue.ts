@@ -16,8 +16,8 @@ export interface Queued<T> {
  * earliest at that level, which keeps the choice deterministic.
  */
 export class LevelQueue<T extends Queued<T>> {
-  /** Per level: [2 × level] = head, [2 × level + 1] = tail (one array: one object fewer to reach). */
-  private ends: (T | null)[] = [];
+  private heads: (T | null)[] = [];
+  private tails: (T | null)[] = [];
   private readonly levels = new LevelBitmap();
   private count = 0;
 
@@ -26,20 +26,22 @@ export class LevelQueue<T extends Queued<T>> {
   }
 
   insert(node: T, level: number): void {
-    const ends = this.ends;
-    while (ends.length <= 2 * level + 1) ends.push(null);
-    const tail = ends[2 * level + 1]!;
+    while (this.heads.length <= level) {
+      this.heads.push(null);
+      this.tails.push(null);
+    }
+    const tail = this.tails[level]!;
     node.qPrev = tail;
     node.qNext = null;
     node.qLevel = level;
     node.queued = true;
     if (tail === null) {
-      ends[2 * level] = node;
+      this.heads[level] = node;
       this.levels.set(level);
     } else {
       tail.qNext = node;
     }
-    ends[2 * level + 1] = node;
+    this.tails[level] = node;
     this.count++;
   }
 
@@ -47,10 +49,9 @@ export class LevelQueue<T extends Queued<T>> {
     const level = node.qLevel;
     const prev = node.qPrev;
     const next = node.qNext;
-    const ends = this.ends;
-    if (prev === null) ends[2 * level] = next;
+    if (prev === null) this.heads[level] = next;
     else prev.qNext = next;
-    if (next === null) ends[2 * level + 1] = prev;
+    if (next === null) this.tails[level] = prev;
     else next.qPrev = prev;
     if (prev === null && next === null) this.levels.clear(level);
     node.qPrev = null;
@@ -71,14 +72,13 @@ export class LevelQueue<T extends Queued<T>> {
   /** First element of the highest level, or null when empty. */
   top(): T | null {
     const level = this.levels.highest();
-    return level < 0 ? null : this.ends[2 * level]!;
+    return level < 0 ? null : this.heads[level]!;
   }
 
   /** Removes every element (used when the set of eligible elements is rebuilt). */
   clear(): void {
-    const ends = this.ends;
-    for (let level = 0; 2 * level < ends.length; level++) {
-      let node: T | null = ends[2 * level]!;
+    for (let level = 0; level < this.heads.length; level++) {
+      let node: T | null = this.heads[level]!;
       while (node !== null) {
         const next: T | null = node.qNext;
         node.qPrev = null;
@@ -86,9 +86,9 @@ export class LevelQueue<T extends Queued<T>> {
         node.queued = false;
         node = next;
       }
-      if (ends[2 * level + 1] !== null) this.levels.clear(level);
-      ends[2 * level] = null;
-      ends[2 * level + 1] = null;
+      if (this.tails[level] !== null) this.levels.clear(level);
+      this.heads[level] = null;
+      this.tails[level] = null;
     }
     this.count = 0;
   }

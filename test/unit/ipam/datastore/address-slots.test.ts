@@ -50,19 +50,6 @@ describe('AddressSlots', () => {
     });
   });
 
-  it('gives back the hash each stored key shape was indexed with', () => {
-    // KeyIndex re-files its entries with these hashes when it grows.
-    for (const [containerID, networkName, ifName] of [
-      [HEX, 'aws-cni', 'eth0'],
-      [HEX.toUpperCase(), 'aws-cni', 'eth0'],
-      ['short-id', 'other-net', 'net1'],
-      [HEX, 'n'.repeat(300), 'ü'],
-    ] as const) {
-      const { slots, slot } = stored(containerID, networkName, ifName);
-      expect(slots.keyHash(slot)).toBe(probe(containerID, networkName, ifName).hash);
-    }
-  });
-
   it('overwrites one shape with the other when a slot is reused', () => {
     const { slots, slot } = stored(HEX);
     slots.setAllocation(slot, probe('short'), 'ns', 'pod', 1);

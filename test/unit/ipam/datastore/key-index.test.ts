@@ -10,9 +10,6 @@ class FakeStore implements KeyStore {
   keyMatches(slot: number, probe: KeyProbe): boolean {
     return this.keys[slot] === `${probe.networkName}|${probe.containerID}|${probe.ifName}`;
   }
-  keyHash(slot: number): number {
-    return this.hashes[slot]!;
-  }
 }
 
 /** A probe for the key with a chosen hash. */
@@ -27,8 +24,7 @@ describe('KeyIndex', () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.boolean(), fc.nat(63), fc.integer({ min: -4, max: 4 })), {
-          minLength: 100,
-          maxLength: 200,
+          maxLength: 400,
         }),
         (ops) => {
           const store = new FakeStore();
@@ -59,7 +55,7 @@ describe('KeyIndex', () => {
           }
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 60 },
     );
   });
 
@@ -77,44 +73,5 @@ describe('KeyIndex', () => {
         slot % 2 === 0 ? -1 : slot,
       );
     }
-  });
-
-  it('keeps answering while slots widen its entries and probe runs grow past the far distance', () => {
-    // Slots far apart (entries widen twice) and one shared hash for a third of the keys (runs
-    // longer than the distance field, so their homes come from the side map), with removals
-    // shifting far entries back into the field's range.
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.boolean(), fc.nat(299), fc.nat(2)), {
-          minLength: 200,
-          maxLength: 500,
-        }),
-        (ops) => {
-          const store = new FakeStore();
-          const index = new KeyIndex(store);
-          const model = new Map<number, number>();
-          for (const [add, id, hashKind] of ops) {
-            const slot = id * 211;
-            if (add && !model.has(id)) {
-              const hash = hashKind === 0 ? 0x5a5a5a5a : Math.imul(id + 1, 0x9e3779b1);
-              store.hashes[slot] = hash;
-              store.keys[slot] = `n|c${id}|e`;
-              index.insert(slot, hash);
-              model.set(id, slot);
-            } else if (!add && model.has(id)) {
-              index.remove(slot, store.hashes[slot]!);
-              model.delete(id);
-            }
-          }
-          expect(index.size).toBe(model.size);
-          for (let id = 0; id < 300; id++) {
-            const slot = model.get(id);
-            const hash = slot === undefined ? 0x5a5a5a5a : store.hashes[slot]!;
-            expect(index.find(probe('n', `c${id}`, 'e', hash))).toBe(slot ?? -1);
-          }
-        },
-      ),
-      { numRuns: 80 },
-    );
   });
 });

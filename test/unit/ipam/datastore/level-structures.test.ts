@@ -28,22 +28,6 @@ describe('LevelBitmap', () => {
     expect(b.highest()).toBe(-1);
   });
 
-  it('keeps every member of its single word when it grows a layer', () => {
-    const b = new LevelBitmap();
-    for (const level of [0, 5, 31]) b.set(level);
-    expect(b.highest()).toBe(31);
-    b.set(32);
-    expect(b.highest()).toBe(32);
-    b.clear(32);
-    expect(b.highest()).toBe(31);
-    expect([0, 5, 31].every((level) => b.has(level))).toBe(true);
-    b.set(1_000_000);
-    b.clear(31);
-    b.clear(1_000_000);
-    expect(b.highest()).toBe(5);
-    expect(b.has(1_000_001)).toBe(false);
-  });
-
   it('matches a sorted-set model', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(5000)), { maxLength: 300 }), (ops) => {
