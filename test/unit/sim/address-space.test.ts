@@ -78,9 +78,7 @@ describe('SubnetAddressSpace', () => {
             op: fc.constantFrom('ip', 'prefix', 'free'),
             n: fc.integer({ min: 1, max: 5 }),
           }),
-          {
-            maxLength: 60,
-          },
+          { maxLength: 60, size: 'max' },
         ),
         fc.integer(),
         (ops, seed) => {

@@ -30,20 +30,23 @@ describe('LevelBitmap', () => {
 
   it('matches a sorted-set model', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(5000)), { maxLength: 300 }), (ops) => {
-        const b = new LevelBitmap();
-        const model = new Set<number>();
-        for (const [add, level] of ops) {
-          if (add) {
-            b.set(level);
-            model.add(level);
-          } else {
-            b.clear(level);
-            model.delete(level);
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.nat(5000)), { maxLength: 300, size: 'max' }),
+        (ops) => {
+          const b = new LevelBitmap();
+          const model = new Set<number>();
+          for (const [add, level] of ops) {
+            if (add) {
+              b.set(level);
+              model.add(level);
+            } else {
+              b.clear(level);
+              model.delete(level);
+            }
+            expect(b.highest()).toBe(model.size === 0 ? -1 : Math.max(...model));
           }
-          expect(b.highest()).toBe(model.size === 0 ? -1 : Math.max(...model));
-        }
-      }),
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -70,7 +73,10 @@ describe('LevelQueue', () => {
   it('matches a model under random operations', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.nat(9), fc.integer({ min: -1, max: 20 })), { maxLength: 200 }),
+        fc.array(fc.tuple(fc.nat(9), fc.integer({ min: -1, max: 20 })), {
+          maxLength: 200,
+          size: 'max',
+        }),
         (ops) => {
           const nodes = Array.from({ length: 10 }, (_, i) => new Node(i));
           const q = new LevelQueue<Node>();
