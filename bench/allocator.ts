@@ -268,7 +268,7 @@ const SWEEP_ORDER = [16, 65_536, 256, 4_096, 11_760];
  * addresses, taking 31 rounds in turn, six pairs agreed within 3 %, but three differed by 9–13 %
  * and one by 26 % (median of the round-by-round ratios). With one process per size, a run's
  * ratio carried that one process's luck. Like a benchmark harness's forks, several processes per
- * size spread it.
+ * size spread it. `npm run bench allocator-processes` shows the spread.
  */
 const FORKS = 3;
 const BASELINE_TIMING: Timing = { warmMs: 150, roundMs: 250, rewarmMs: 0, rounds: 5 };

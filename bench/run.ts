@@ -14,6 +14,7 @@ interface BenchModule {
 const BENCHES: readonly { name: string; load: () => Promise<BenchModule> }[] = [
   { name: 'allocator', load: () => import('./allocator.ts') },
   { name: 'allocator-working-set', load: () => import('./allocator-working-set.ts') },
+  { name: 'allocator-processes', load: () => import('./allocator-processes.ts') },
   { name: 'memory-latency', load: () => import('./memory-latency.ts') },
 ];
 

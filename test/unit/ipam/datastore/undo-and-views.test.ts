@@ -3,11 +3,17 @@ import { ROW_POD_NAME_MAX } from '../../../../src/ipam/address-slots.ts';
 import { enisIntrospection } from '../../../../src/ipam/datastore-view.ts';
 import { COOLDOWN, fill, key, meta, START, store } from './helpers.ts';
 
+/** A datastore whose one ENI (eni-1) has one address, 10.0.0.5 (a /32). */
+function oneAddress(options: Parameters<typeof store>[0] = {}) {
+  const made = store(options);
+  made.ds.addEni({ id: 'eni-1', deviceNumber: 0 });
+  made.ds.addCidr('eni-1', '10.0.0.5/32', false);
+  return made;
+}
+
 describe('undo after a failed checkpoint write', () => {
   it('undoAssign frees the address at once (no cooldown) and restores the stats', () => {
-    const { ds } = store();
-    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
-    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    const { ds } = oneAddress();
     const before = ds.describe();
     const a = ds.assign(key('c1'), meta('a'));
     expect(ds.undoAssign(a)).toBe(true);
@@ -17,9 +23,7 @@ describe('undo after a failed checkpoint write', () => {
   });
 
   it('undoAssign of an idempotent repeat, or of a key that moved on, does nothing', () => {
-    const { ds, clock } = store({ cooldownMs: 0 });
-    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
-    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    const { ds, clock } = oneAddress({ cooldownMs: 0 });
     ds.assign(key('c1'), meta('a'));
     const repeat = ds.assign(key('c1'), meta('a'));
     expect(ds.undoAssign(repeat)).toBe(false);
@@ -38,9 +42,7 @@ describe('undo after a failed checkpoint write', () => {
   });
 
   it('undoUnassign puts the pod back with its metadata and original time, out of cooldown', () => {
-    const { ds, clock } = store();
-    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
-    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    const { ds, clock } = oneAddress();
     ds.assign(key('c1'), meta('a', 'ns', 2));
     const before = ds.describe();
     clock.advance(1000);
@@ -55,9 +57,7 @@ describe('undo after a failed checkpoint write', () => {
   });
 
   it('undoUnassign refuses when the address or key was taken meanwhile', () => {
-    const { ds } = store({ cooldownMs: 0 });
-    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
-    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    const { ds } = oneAddress({ cooldownMs: 0 });
     ds.assign(key('c1'), meta('a'));
     const u = ds.unassign(key('c1'));
     ds.assign(key('c2'), meta('b')); // takes 10.0.0.5 again
@@ -70,9 +70,7 @@ describe('undo after a failed checkpoint write', () => {
   });
 
   it('undoUnassign refuses once the address was assigned again, even if freed since', () => {
-    const { ds } = store({ cooldownMs: 0 });
-    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
-    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    const { ds } = oneAddress({ cooldownMs: 0 });
     ds.assign(key('c1'), meta('a'));
     const u = ds.unassign(key('c1'));
     ds.assign(key('c2'), meta('b'));
@@ -82,9 +80,7 @@ describe('undo after a failed checkpoint write', () => {
   });
 
   it('undoUnassign refuses after its CIDR was removed and added again', () => {
-    const { ds } = store({ cooldownMs: 0 });
-    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
-    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    const { ds } = oneAddress({ cooldownMs: 0 });
     ds.assign(key('c1'), meta('a'));
     const u = ds.unassign(key('c1'));
     ds.removeCidr('eni-1', '10.0.0.5/32', false);
@@ -94,9 +90,7 @@ describe('undo after a failed checkpoint write', () => {
   });
 
   it('undoUnassign restores a long or non-Latin-1 pod name exactly', () => {
-    const { ds } = store({ cooldownMs: 0 });
-    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
-    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    const { ds } = oneAddress({ cooldownMs: 0 });
     for (const name of [
       'p'.repeat(ROW_POD_NAME_MAX),
       'p'.repeat(ROW_POD_NAME_MAX + 1),
@@ -116,9 +110,7 @@ describe('undo after a failed checkpoint write', () => {
   });
 
   it('undoUnassign of the migrated key restores the migrated key', () => {
-    const { ds } = store();
-    ds.addEni({ id: 'eni-1', deviceNumber: 0 });
-    ds.addCidr('eni-1', '10.0.0.5/32', false);
+    const { ds } = oneAddress();
     ds.assign(key('abc', 'unknown', '_migrated-from-cri'), meta('a'));
     const u = ds.unassign(key('abc'));
     expect(ds.undoUnassign(u)).toBe(true);
