@@ -1,6 +1,7 @@
 /**
  * Kinds of EC2 failure the daemon reacts to differently (DESIGN.md "Bad input and faults"):
- * throttling backs off, insufficient capacity starts the 120 s pause (spec/ipamd.md §6.7), an
+ * throttling backs off, insufficient capacity starts the 120 s pause (the reference's
+ * `lastInsufficientCidrError`), an
  * IP-limit error means the datastore is out of sync with EC2, not-found is often "already done",
  * unauthorized raises the MissingIAMPermissions event, a timeout may have succeeded server-side.
  */
@@ -139,6 +140,11 @@ export class Ec2Error extends Error {
   readonly kind: Ec2ErrorKind;
   readonly code: string;
   readonly httpStatus: number | undefined;
+  /**
+   * ENI IDs EC2's message quotes: for a not-found error, the ones it does not know (EC2 fails a
+   * whole DescribeNetworkInterfaces for one unknown ID and names it only in the message).
+   */
+  readonly eniIds: readonly string[];
 
   constructor(action: string, info: Ec2ErrorInfo, cause?: unknown) {
     super(`${action}: ${info.code}: ${info.message}`, cause === undefined ? undefined : { cause });
@@ -147,6 +153,7 @@ export class Ec2Error extends Error {
     this.kind = info.kind;
     this.code = info.code;
     this.httpStatus = info.httpStatus;
+    this.eniIds = [...new Set(info.message.match(/\beni-(?!attach-)[0-9a-zA-Z]+\b/g) ?? [])];
   }
 }
 

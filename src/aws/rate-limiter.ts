@@ -1,6 +1,5 @@
 import { EC2_DEFAULT_BUCKETS, ec2BucketFor } from '../config/ec2-buckets.ts';
 import { type Clock, systemClock } from '../ipam/clock.ts';
-import { realSleep, type Sleep } from './backoff.ts';
 import { TokenBucket, type TokenBucketSpec } from './token-bucket.ts';
 
 /**
@@ -9,6 +8,9 @@ import { TokenBucket, type TokenBucketSpec } from './token-bucket.ts';
  * for it — bounded API use (DESIGN.md) means spreading calls out, not failing them — and the
  * wait is returned so it can be observed. Waiters on one bucket are served in arrival order.
  */
+
+type Sleep = (ms: number) => Promise<void>;
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface Ec2RateLimiterOptions {
   /** Overrides per bucket name (Config.ec2RateLimits); missing names keep EC2's documented defaults. */

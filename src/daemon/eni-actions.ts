@@ -1,13 +1,17 @@
-import { retryWithBackoff, WAIT_FOR_ATTACHMENT_BACKOFF } from '../aws/backoff.ts';
-import type { Ec2Port, EniDescription } from '../aws/ec2-port.ts';
+import type { EniDescription } from '../aws/ec2-port.ts';
 import { isEc2Error } from '../aws/errors.ts';
-import { isSubnetExcluded, subnetsForNewEni } from '../aws/subnet-selection.ts';
 import type { Config } from '../config/types.ts';
 import { EniLinkNotFoundError, type HostNetwork } from '../host/host-network.ts';
 import { isDatastoreError } from '../ipam/datastore-errors.ts';
+import { retryWithBackoff } from '../ipam/eni/backoff.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { IpamdMetrics } from '../observe/metrics.ts';
+import { assignAddresses } from './assign-addresses.ts';
 import type { CardPool } from './card-pool.ts';
+import { describeEni } from './describe-enis.ts';
+import type { Ec2Context } from './ec2-context.ts';
+import { allocateEni, freeEni } from './eni-lifecycle.ts';
+import type { EniPlacement } from './eni-placement.ts';
 import type { NodeFacts } from './node-facts.ts';
 import type { ReconcileCooldown } from './reconcile-cooldown.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -35,7 +39,8 @@ export interface EniToAdopt {
 }
 
 export interface EniActionsDeps {
-  readonly ec2: Ec2Port;
+  readonly ec2Context: Ec2Context;
+  readonly placement: EniPlacement;
   readonly host: HostNetwork;
   readonly scheduler: Scheduler;
   readonly logger: Logger;
@@ -43,7 +48,6 @@ export interface EniActionsDeps {
   readonly config: Config;
   readonly node: NodeFacts;
   readonly cooldown: ReconcileCooldown;
-  readonly random?: () => number;
 }
 
 export class EniActions {
@@ -61,21 +65,26 @@ export class EniActions {
 
   /** Assigns `count` more addresses (prefixes in PD mode) to an ENI; resolves with how many were added. */
   async growEni(pool: CardPool, eniId: string, count: number): Promise<number> {
-    const { ec2, node } = this.deps;
+    const { ec2Context: ctx, node } = this.deps;
     const prefixes = node.limits.prefixDelegation;
     let granted: string[];
     try {
-      granted = prefixes
-        ? await ec2.assignIpv4Prefixes(eniId, count, { maxCount: node.limits.maxAssignPerEni })
-        : await ec2.assignPrivateIpv4Addresses(eniId, count, {
-            maxCount: node.limits.maxAssignPerEni,
-          });
+      granted = await assignAddresses(
+        ctx,
+        eniId,
+        prefixes ? 'ipv4Prefix' : 'secondaryIpv4',
+        count,
+        {
+          maxCount: node.limits.maxAssignPerEni,
+        },
+      );
     } catch (error) {
       // EC2 says the ENI is full while the datastore thinks it is not: the datastore is out of
-      // sync, so take EC2's list of the ENI's addresses instead (spec/ipamd.md §4.7).
+      // sync, so take EC2's list of the ENI's addresses instead (the reference's
+      // PrivateIpAddressLimitExceeded handling).
       if (!isEc2Error(error, 'limitExceeded')) throw error;
       this.deps.logger.warn({ eniId }, 'EC2 says the ENI is full; syncing its addresses from EC2');
-      const described = await ec2.describeNetworkInterface(eniId);
+      const described = await describeEni(ctx, eniId);
       return described
         ? this.addAddresses(
             pool,
@@ -97,10 +106,13 @@ export class EniActions {
    */
   async createEni(pool: CardPool, count: number): Promise<number> {
     if (count <= 0) return 0;
-    const { ec2, node, config } = this.deps;
-    const allocated = await ec2.allocateEni({
-      subnetIds: await this.subnetsForNewEni(),
-      securityGroupIds: node.live.securityGroupIds,
+    const { ec2Context: ctx, node, config } = this.deps;
+    const placement = await this.deps.placement.placeNewEni(pool.card);
+    for (const subnet of placement.subnets)
+      if (subnet.cidrBlock) this.subnetCidrs.set(subnet.subnetId, subnet.cidrBlock);
+    const allocated = await allocateEni(ctx, {
+      subnetIds: placement.subnets.map((subnet) => subnet.subnetId),
+      securityGroupIds: placement.securityGroupIds,
       addresses: node.limits.prefixDelegation
         ? { kind: 'ipv4Prefix', count }
         : { kind: 'secondaryIpv4', count },
@@ -194,7 +206,7 @@ export class EniActions {
    * it meanwhile), then detach + delete in EC2, then its host rules.
    */
   async freeEni(pool: CardPool, eniId: string): Promise<boolean> {
-    const { ec2, host, logger, metrics } = this.deps;
+    const { ec2Context: ctx, host, logger, metrics } = this.deps;
     try {
       pool.datastore.removeEni(eniId, false);
     } catch (error) {
@@ -202,13 +214,13 @@ export class EniActions {
       return false;
     }
     try {
-      const result = await ec2.freeEni(eniId);
+      const result = await freeEni(ctx, eniId);
       logger.info({ eniId, result }, 'ENI freed');
     } catch (error) {
       metrics.ipamdErrors.inc({ fn: 'decreaseIPPool' });
       logger.error({ eniId, err: error }, 'freeing the ENI in EC2 failed');
       // Still attached when detaching failed: reconcile re-adopts it. After a failed delete it is
-      // detached, so its host rules must go either way (spec/ipamd.md §4.6).
+      // detached, so its host rules must go either way (the reference's tryFreeENI).
       if (!isEc2Error(error) || error.action !== 'DeleteNetworkInterface') return false;
     }
     await pool
@@ -218,7 +230,8 @@ export class EniActions {
   }
 
   /**
-   * Releases up to `over` CIDRs with no assigned address, ENI by ENI (spec/ipamd.md §4.8). The
+   * Releases up to `over` CIDRs with no assigned address, ENI by ENI (the reference's
+   * tryUnassignCidrsFromAll). The
    * reference also releases addresses still in pod-IP cooldown, so EC2 may give a just-deleted
    * pod's address to another node at once; reactive mode keeps them until the cooldown ends.
    */
@@ -246,8 +259,8 @@ export class EniActions {
     cidrs: readonly { cidr: string; isPrefix: boolean }[],
   ): Promise<number> {
     if (cidrs.length === 0) return 0;
-    const { ec2, logger, scheduler, cooldown } = this.deps;
-    const current = await ec2.describeNetworkInterface(eniId);
+    const { ec2Context: ctx, logger, scheduler, cooldown } = this.deps;
+    const current = await describeEni(ctx, eniId);
     if (!current) return 0;
     const onEni = new Set([
       ...current.privateIpv4.map((ip) => `${ip.address}/32`),
@@ -268,8 +281,8 @@ export class EniActions {
       .filter((item) => !item.isPrefix)
       .map((item) => item.cidr.replace(/\/32$/, ''));
     try {
-      await ec2.unassignIpv4Prefixes(eniId, prefixes);
-      await ec2.unassignPrivateIpv4Addresses(eniId, addresses);
+      await ctx.ec2.unassignIpv4Prefixes(eniId, prefixes);
+      await ctx.ec2.unassignPrivateIpAddresses(eniId, addresses);
     } catch (error) {
       logger.error(
         { eniId, err: error },
@@ -286,49 +299,10 @@ export class EniActions {
     return taken.length;
   }
 
-  /** The subnets a new ENI may go to, best first (spec/ipamd.md §6.6). */
-  private async subnetsForNewEni(): Promise<string[]> {
-    const { ec2, config, node, logger } = this.deps;
-    if (config.enableSubnetDiscovery) {
-      try {
-        const subnets = await ec2.describeSubnets({
-          vpcId: node.vpcId,
-          availabilityZone: node.availabilityZone,
-        });
-        for (const subnet of subnets) this.subnetCidrs.set(subnet.subnetId, subnet.cidrBlock);
-        const usable = subnetsForNewEni(subnets, {
-          primarySubnetId: node.primarySubnetId,
-          clusterName: config.clusterName,
-        });
-        if (usable.length === 0)
-          throw new Error(
-            `no valid subnet for a new ENI in ${node.vpcId}/${node.availabilityZone}`,
-          );
-        return usable.map((subnet) => subnet.subnetId);
-      } catch (error) {
-        if (!isEc2Error(error)) throw error;
-        logger.warn({ err: error }, 'DescribeSubnets failed; falling back to the primary subnet');
-      }
-    }
-    // Without discovery only the primary subnet is used, unless it is tagged out (spec §6.6); a
-    // failed lookup here is not a reason to stop.
-    try {
-      const [primary] = await ec2.describeSubnets({ subnetIds: [node.primarySubnetId] });
-      if (isSubnetExcluded(primary, config.clusterName)) {
-        throw new Error(
-          `the primary subnet ${node.primarySubnetId} is excluded from pod IPs and no other subnet is allowed`,
-        );
-      }
-    } catch (error) {
-      if (!isEc2Error(error)) throw error;
-    }
-    return [node.primarySubnetId];
-  }
-
   private async subnetCidr(subnetId: string): Promise<string> {
     const known = this.subnetCidrs.get(subnetId);
     if (known) return known;
-    const [subnet] = await this.deps.ec2.describeSubnets({ subnetIds: [subnetId] });
+    const [subnet] = await this.deps.ec2Context.ec2.describeSubnets({ subnetIds: [subnetId] });
     if (!subnet) throw new Error(`subnet ${subnetId} is unknown to EC2`);
     this.subnetCidrs.set(subnetId, subnet.cidrBlock);
     return subnet.cidrBlock;
@@ -336,13 +310,13 @@ export class EniActions {
 
   /** Polls EC2 (not IMDS) until the attachment is 'attached'. */
   private async waitUntilAttached(eniId: string): Promise<EniDescription | undefined> {
-    const { ec2, scheduler } = this.deps;
+    const { ec2Context: ctx } = this.deps;
     try {
       return await retryWithBackoff(
-        WAIT_FOR_ATTACHMENT_BACKOFF,
-        { sleep: (ms) => scheduler.sleep(ms), random: this.deps.random ?? Math.random },
+        ctx.schedules.waitForAttachment,
+        { sleep: (ms) => ctx.scheduler.sleep(ms), random: ctx.random },
         async () => {
-          const eni = await ec2.describeNetworkInterface(eniId);
+          const eni = await describeEni(ctx, eniId);
           if (eni?.attachment?.status !== 'attached')
             throw new Error(`ENI ${eniId} is not attached yet`);
           return eni;

@@ -1,6 +1,6 @@
 import type { Ec2Port, EniDescription } from '../aws/ec2-port.ts';
-import { isEniManaged } from '../aws/eni-tags.ts';
 import type { ImdsEni, ImdsPort } from '../aws/imds-port.ts';
+import { isEniManaged } from '../ipam/eni/tags.ts';
 import type { EniToAdopt } from './eni-actions.ts';
 
 /**

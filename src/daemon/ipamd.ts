@@ -1,16 +1,18 @@
 import type { Ec2Port } from '../aws/ec2-port.ts';
 import type { InstanceIdentity } from '../aws/imds-port.ts';
+import { VpcCidrWatch } from '../host/snat/vpc-cidr-watch.ts';
+import { type EnisIntrospection, enisIntrospection } from '../ipam/datastore-view.ts';
 import {
   LEAKED_ENI_CLEANUP_INTERVAL_MS,
   LEAKED_ENI_FIRST_RUN_MAX_DELAY_MS,
-} from '../aws/leaked-enis.ts';
-import { VpcCidrWatch } from '../host/snat/vpc-cidr-watch.ts';
-import { type EnisIntrospection, enisIntrospection } from '../ipam/datastore-view.ts';
+} from '../ipam/eni/leaked.ts';
 import { isPoolTooLow } from '../ipam/pool-targets.ts';
 import type { CardPool } from './card-pool.ts';
+import type { Ec2Context } from './ec2-context.ts';
 import type { EniActions } from './eni-actions.ts';
+import { cleanUpLeakedEnis } from './leaked-eni-cleanup.ts';
 import type { NodeFacts } from './node-facts.ts';
-import { initNode, type NodeInitDeps } from './node-init.ts';
+import { type InitializedNode, initNode, type NodePorts } from './node-init.ts';
 import { PodNetwork } from './pod-network.ts';
 import { PoolManager } from './pool-manager.ts';
 import { Reconciler } from './reconciler.ts';
@@ -20,13 +22,20 @@ export const POOL_TICK_MS = 5_000;
 /** VPC CIDRs and security groups are re-read this often. */
 export const REFRESH_MS = 30_000;
 
-/** Everything one node's ipamd runs on: the node-init dependencies, shared as they are. */
-export type IpamdDeps = NodeInitDeps;
+export interface StartOptions {
+  /**
+   * Grow every card whose pool is too low before returning (the reference's pre-scaling; default
+   * true). Unit tests that drive each pool pass themselves turn it off.
+   */
+  readonly prescale?: boolean;
+}
 
 /**
- * One node's ipamd: node init and pre-scaling in `start`, then the pool manager, reconcile and
- * the 30 s refreshes on timers (`startTimers`). The gRPC, metrics and introspection servers are
- * the caller's (src/daemon/run-daemon.ts); they talk to `podNetwork` and `introspection`.
+ * One node's ipamd, composed in one place from its ports (`Ipamd.start`): node init and
+ * pre-scaling, then the pool manager, reconcile and the 30 s refreshes on timers (`startTimers`).
+ * `vpc-ipamd run` (src/daemon/run-daemon.ts), `plan` and the tests all build their node here;
+ * the gRPC, metrics and introspection servers are the caller's and talk to `podNetwork` and
+ * `introspectEnis`.
  */
 export class Ipamd {
   readonly node: NodeFacts;
@@ -34,17 +43,26 @@ export class Ipamd {
   readonly podNetwork: PodNetwork;
   readonly poolManager: PoolManager;
   readonly reconciler: Reconciler;
-  private readonly deps: IpamdDeps;
-  private readonly actions: EniActions;
+  /** The pool-changing EC2 + host + datastore steps (tests drive them directly). */
+  readonly actions: EniActions;
+  /** CIDRs released to EC2 in the last 60 s, which reconcile must not re-add from IMDS. */
+  readonly cooldown: InitializedNode['cooldown'];
+  /** Attached ENIs the daemon does not manage. */
+  readonly unmanagedEnis: ReadonlySet<string>;
+  private readonly deps: NodePorts;
+  private readonly ec2Context: Ec2Context;
   private readonly stopTimers: (() => void)[] = [];
   private terminating = false;
   private tickRunning = false;
 
-  private constructor(deps: IpamdDeps, init: Awaited<ReturnType<typeof initNode>>) {
+  private constructor(deps: NodePorts, init: InitializedNode) {
     this.deps = deps;
     this.node = init.node;
     this.pools = init.pools;
     this.actions = init.actions;
+    this.cooldown = init.cooldown;
+    this.unmanagedEnis = init.unmanagedEnis;
+    this.ec2Context = init.ec2Context;
     const { config, scheduler, logger, metrics } = deps;
     this.poolManager = new PoolManager({
       config,
@@ -58,7 +76,7 @@ export class Ipamd {
       config,
       node: init.node,
       imds: deps.imds,
-      ec2: deps.ec2,
+      ec2Context: init.ec2Context,
       actions: init.actions,
       host: deps.host,
       cooldown: init.cooldown,
@@ -87,15 +105,15 @@ export class Ipamd {
     });
   }
 
-  /** Node init, then pre-scaling of every card whose pool is too low (spec §1.1 step 17). */
-  static async start(deps: IpamdDeps): Promise<Ipamd> {
+  /** Node init, then pre-scaling of every card whose pool is too low (the reference's nodeInit). */
+  static async start(deps: NodePorts, options: StartOptions = {}): Promise<Ipamd> {
     const { metrics, scheduler, logger } = deps;
     const started = scheduler.now();
     metrics.actionInProgress.inc({ fn: 'nodeInit' });
     let ipamd: Ipamd;
     try {
       ipamd = new Ipamd(deps, await initNode(deps));
-      if (!deps.config.disableNetworkResourceProvisioning) {
+      if (options.prescale !== false && !deps.config.disableNetworkResourceProvisioning) {
         for (const pool of ipamd.pools) {
           if (isPoolTooLow(pool.stats(), pool.settings))
             await ipamd.poolManager.runPass(pool, 'init');
@@ -259,7 +277,7 @@ export class Ipamd {
 
   private async cleanUpLeakedEnis(): Promise<void> {
     try {
-      const report = await this.deps.ec2.cleanUpLeakedEnis(this.node.vpcId);
+      const report = await cleanUpLeakedEnis(this.ec2Context, this.node.vpcId);
       this.deps.logger.info(
         { deleted: report.deleted, tagged: report.tagged, failed: report.failed.length },
         'leaked-ENI cleanup',

@@ -1,8 +1,6 @@
 import type { Ec2Port } from '../aws/ec2-port.ts';
-import { eniDescription } from '../aws/eni-tags.ts';
 import type { ImdsPort, InstanceIdentity } from '../aws/imds-port.ts';
-import { resolveInstanceType } from '../aws/instance-type-lookup.ts';
-import { isSubnetExcluded } from '../aws/subnet-selection.ts';
+import type { CheckpointFs } from '../checkpoint/checkpoint-fs.ts';
 import { checkpointPath } from '../checkpoint/paths.ts';
 import { type RestoreReport, restoreCheckpoint } from '../checkpoint/restore.ts';
 import { renderCheckpoint } from '../checkpoint/snapshot.ts';
@@ -10,18 +8,30 @@ import { CheckpointWriter } from '../checkpoint/writer.ts';
 import type { Config } from '../config/types.ts';
 import type { HostNetwork } from '../host/host-network.ts';
 import { Datastore } from '../ipam/datastore.ts';
+import { type EniRetrySchedules, REFERENCE_ENI_RETRY_SCHEDULES } from '../ipam/eni/backoff.ts';
+import { isSubnetExcluded } from '../ipam/eni/subnets.ts';
+import { eniDescription } from '../ipam/eni/tags.ts';
 import { deriveLimits, maxPodsFor } from '../ipam/instance-limits.ts';
 import type { PoolSettings } from '../ipam/pool-targets.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { IpamdMetrics } from '../observe/metrics.ts';
 import { CardPool } from './card-pool.ts';
+import type { Ec2Context } from './ec2-context.ts';
 import { EniActions } from './eni-actions.ts';
 import { type DiscoveredEni, discoverEnis } from './eni-discovery.ts';
+import type { EniPlacement } from './eni-placement.ts';
+import { ensureEniTags } from './eni-tagging.ts';
+import { resolveInstanceType } from './instance-type.ts';
 import type { NodeFacts } from './node-facts.ts';
 import { ReconcileCooldown } from './reconcile-cooldown.ts';
 import type { Scheduler } from './scheduler.ts';
+import { SubnetDiscoveryPlacement } from './subnet-discovery-placement.ts';
 
-export interface NodeInitDeps {
+/**
+ * Everything one node's ipamd runs on, from the outside world inwards: the one shape `run`,
+ * `plan` and the tests hand to `Ipamd.start` (src/daemon/ipamd.ts).
+ */
+export interface NodePorts {
   readonly config: Config;
   readonly identity: InstanceIdentity;
   readonly imds: ImdsPort;
@@ -33,6 +43,12 @@ export interface NodeInitDeps {
   readonly random?: () => number;
   /** Max pods for the node; default the instance table's value (eni-max-pods.txt). */
   readonly maxPods?: number;
+  /** Back-offs of the ENI workflows; default the reference's. */
+  readonly eniRetrySchedules?: EniRetrySchedules;
+  /** Where new ENIs go; default subnet discovery with the primary ENI's security groups. */
+  readonly placement?: (node: NodeFacts) => EniPlacement;
+  /** Where checkpoints live; default the real filesystem. */
+  readonly checkpointFs?: CheckpointFs;
 }
 
 export interface InitializedNode {
@@ -40,6 +56,7 @@ export interface InitializedNode {
   /** Managed cards in card order. */
   readonly pools: CardPool[];
   readonly actions: EniActions;
+  readonly ec2Context: Ec2Context;
   readonly cooldown: ReconcileCooldown;
   readonly unmanagedEnis: Set<string>;
   readonly restoreReports: ReadonlyMap<number, RestoreReport>;
@@ -58,7 +75,7 @@ export class UnsupportedConfigError extends Error {
  * per managed card, ENI set-up, checkpoint restore, mode-toggle cleanup, pod rules. Pre-scaling is
  * left to the caller, which owns the pool manager. Any error here is fatal to the daemon.
  */
-export async function initNode(deps: NodeInitDeps): Promise<InitializedNode> {
+export async function initNode(deps: NodePorts): Promise<InitializedNode> {
   const { config, identity, imds, ec2, host, scheduler, logger } = deps;
   refuseUnsupported(config);
 
@@ -131,8 +148,22 @@ export async function initNode(deps: NodeInitDeps): Promise<InitializedNode> {
     live: { vpcCidrs, securityGroupIds },
   };
 
+  const ec2Context: Ec2Context = {
+    ec2,
+    scheduler,
+    random: deps.random ?? Math.random,
+    logger,
+    schedules: deps.eniRetrySchedules ?? REFERENCE_ENI_RETRY_SCHEDULES,
+    tags: {
+      instanceId: identity.instanceId,
+      clusterName: config.clusterName,
+      additionalTags: config.additionalEniTags,
+    },
+  };
   const cooldown = new ReconcileCooldown();
-  const actions = new EniActions({ ...deps, node, cooldown });
+  const placement =
+    deps.placement?.(node) ?? new SubnetDiscoveryPlacement({ ec2, config, node, logger });
+  const actions = new EniActions({ ...deps, ec2Context, placement, node, cooldown });
   for (const eni of discovered)
     if (eni.subnetCidr) actions.noteSubnetCidr(eni.subnetId, eni.subnetCidr);
 
@@ -146,6 +177,7 @@ export async function initNode(deps: NodeInitDeps): Promise<InitializedNode> {
     const checkpoint = new CheckpointWriter({
       path: checkpointPath(config.backingStorePath, card),
       render: () => renderCheckpoint(datastore),
+      ...(deps.checkpointFs ? { fs: deps.checkpointFs } : {}),
     });
     return new CardPool({
       card,
@@ -164,7 +196,7 @@ export async function initNode(deps: NodeInitDeps): Promise<InitializedNode> {
     for (const eni of discovered.filter(
       (e) => e.networkCard === pool.card && !unmanagedEnis.has(e.eniId),
     )) {
-      await adopt(deps, actions, pool, eni);
+      await adopt(deps, ec2Context, actions, pool, eni);
     }
   }
 
@@ -175,6 +207,7 @@ export async function initNode(deps: NodeInitDeps): Promise<InitializedNode> {
       path: pool.checkpoint.path,
       datastore: pool.datastore,
       liveLinkNames: liveLinks,
+      fs: pool.checkpoint.fs,
     });
     restoreReports.set(pool.card, report);
     if (report.rulesToPrune.length > 0) await host.prunePodRules(report.rulesToPrune);
@@ -203,7 +236,7 @@ export async function initNode(deps: NodeInitDeps): Promise<InitializedNode> {
     ),
   );
   await host.configureExternalServiceRules(config.externalServiceCidrs);
-  return { node, pools, actions, cooldown, unmanagedEnis, restoreReports };
+  return { node, pools, actions, ec2Context, cooldown, unmanagedEnis, restoreReports };
 }
 
 /**
@@ -265,15 +298,16 @@ export function poolSettings(
 }
 
 async function adopt(
-  deps: NodeInitDeps,
+  deps: NodePorts,
+  ec2Context: Ec2Context,
   actions: EniActions,
   pool: CardPool,
   eni: DiscoveredEni,
 ): Promise<void> {
-  const { config, ec2, logger } = deps;
+  const { config, logger } = deps;
   if (!config.disableNetworkResourceProvisioning && eni.interfaceType !== 'trunk') {
     // The reference treats a failure here as fatal (missing IAM permissions show up at once).
-    await ec2.ensureEniTags(eni.eniId, eni.tags);
+    await ensureEniTags(ec2Context, eni.eniId, eni.tags);
     await ensureDeleteOnTermination(deps, eni);
   }
   const adopted = await actions.adoptEni(pool, eni);
@@ -286,7 +320,7 @@ async function adopt(
  * Finish that step for ENIs with our description; ENIs someone else attached keep their setting.
  * A failure is only logged: the ENI is still usable, and the leaked-ENI cleanup is the net.
  */
-async function ensureDeleteOnTermination(deps: NodeInitDeps, eni: DiscoveredEni): Promise<void> {
+async function ensureDeleteOnTermination(deps: NodePorts, eni: DiscoveredEni): Promise<void> {
   const attachment = eni.ec2?.attachment;
   if (eni.isPrimary || !attachment || attachment.deleteOnTermination) return;
   if (eni.ec2?.description !== eniDescription(deps.identity.instanceId)) return;
@@ -299,11 +333,7 @@ async function ensureDeleteOnTermination(deps: NodeInitDeps, eni: DiscoveredEni)
 }
 
 /** Marks ENIs in excluded subnets and gives back their unused addresses (spec §6.6). */
-async function excludeSubnets(
-  deps: NodeInitDeps,
-  actions: EniActions,
-  pool: CardPool,
-): Promise<void> {
+async function excludeSubnets(deps: NodePorts, actions: EniActions, pool: CardPool): Promise<void> {
   if (!deps.config.enableSubnetDiscovery) return;
   const enis = pool.datastore.enis();
   const subnets = await deps.ec2.describeSubnets({

@@ -1,13 +1,16 @@
-import type { Ec2Port, EniDescription } from '../aws/ec2-port.ts';
-import { isEniManaged } from '../aws/eni-tags.ts';
+import type { EniDescription } from '../aws/ec2-port.ts';
 import type { ImdsEni, ImdsPort } from '../aws/imds-port.ts';
 import { type RemovalReason, recordRemovedAllocations } from '../checkpoint/evidence.ts';
 import type { Config } from '../config/types.ts';
 import type { HostNetwork } from '../host/host-network.ts';
+import { isEniManaged } from '../ipam/eni/tags.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { IpamdMetrics } from '../observe/metrics.ts';
 import type { CardPool } from './card-pool.ts';
+import { describeEni, describeEnis } from './describe-enis.ts';
+import type { Ec2Context } from './ec2-context.ts';
 import type { EniActions } from './eni-actions.ts';
+import { ensureEniTags } from './eni-tagging.ts';
 import type { NodeFacts } from './node-facts.ts';
 import type { ReconcileCooldown } from './reconcile-cooldown.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -19,7 +22,7 @@ export interface ReconcilerDeps {
   readonly config: Config;
   readonly node: NodeFacts;
   readonly imds: ImdsPort;
-  readonly ec2: Ec2Port;
+  readonly ec2Context: Ec2Context;
   readonly actions: EniActions;
   readonly host: HostNetwork;
   readonly cooldown: ReconcileCooldown;
@@ -94,11 +97,11 @@ export class Reconciler {
 
   /** Compares an ENI's CIDRs with IMDS; on any difference EC2's list is the truth. */
   private async reconcileAddresses(pool: CardPool, seen: ImdsEni): Promise<void> {
-    const { ec2, cooldown, scheduler, metrics } = this.deps;
+    const { ec2Context, cooldown, scheduler, metrics } = this.deps;
     const inPool = new Set(pool.datastore.cidrsOf(seen.eniId).map((c) => c.cidr));
     const inImds = cidrSet(seen.ipv4Addresses.slice(1), seen.ipv4Prefixes);
     if (sameSet(inPool, inImds)) return;
-    const truth = await ec2.describeNetworkInterface(seen.eniId);
+    const truth = await describeEni(ec2Context, seen.eniId);
     if (!truth) return;
     const inEc2 = cidrSet(
       truth.privateIpv4.filter((ip) => !ip.primary).map((ip) => ip.address),
@@ -132,10 +135,15 @@ export class Reconciler {
   /** ENIs attached here that the pool does not know yet: tag, set up, adopt (or mark unmanaged). */
   private async adoptNewEnis(pool: CardPool, fresh: readonly ImdsEni[]): Promise<void> {
     if (fresh.length === 0) return;
-    const { ec2, config, node, logger, metrics, actions } = this.deps;
+    const { ec2Context, config, node, logger, metrics, actions } = this.deps;
     let described: readonly EniDescription[] = [];
     if (!config.imdsOnlyMode)
-      described = (await ec2.describeNetworkInterfaces(fresh.map((eni) => eni.eniId))).enis;
+      described = (
+        await describeEnis(
+          ec2Context,
+          fresh.map((eni) => eni.eniId),
+        )
+      ).enis;
     const byId = new Map(described.map((eni) => [eni.eniId, eni]));
     for (const seen of fresh) {
       const truth = byId.get(seen.eniId);
@@ -157,7 +165,7 @@ export class Reconciler {
       }
       if (!config.disableNetworkResourceProvisioning && interfaceType !== 'trunk') {
         try {
-          await ec2.ensureEniTags(seen.eniId, tags);
+          await ensureEniTags(ec2Context, seen.eniId, tags);
         } catch (error) {
           logger.warn(
             { err: error, eniId: seen.eniId },
@@ -189,8 +197,8 @@ export class Reconciler {
 
   /** An ENI IMDS no longer lists: removed only when EC2 agrees it is not attached here. */
   private async sweepIfGone(pool: CardPool, eniId: string): Promise<void> {
-    const { ec2, node, logger, metrics } = this.deps;
-    const truth = await ec2.describeNetworkInterface(eniId);
+    const { ec2Context, node, logger, metrics } = this.deps;
+    const truth = await describeEni(ec2Context, eniId);
     const attachment = truth?.attachment;
     if (
       attachment &&

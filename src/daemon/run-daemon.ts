@@ -61,7 +61,6 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       region,
       instanceId: identity.instanceId,
       observer: ec2MetricsObserver(metrics),
-      log: logger,
     });
     const host = options.host ?? createHostNetwork(config, { log: logger });
     const ipamd = await Ipamd.start({

@@ -119,9 +119,7 @@ export async function startInProcessNode(options: InProcessNodeOptions): Promise
       credentials: { accessKeyId: 'AKIDVPCIPAMDPLAN', secretAccessKey: 'vpc-ipamd-plan' },
       clock: scheduler.clock,
       sleep,
-      random,
       observer: ec2Stats,
-      log: options.logger,
     });
     const ipamd = await Ipamd.start({
       config,

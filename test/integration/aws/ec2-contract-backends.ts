@@ -1,8 +1,13 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { Ec2ApiStats } from '../../../src/aws/api-metrics.ts';
 import { createEc2SdkClient } from '../../../src/aws/ec2-client.ts';
-import { SdkEc2, type SdkEc2Schedules } from '../../../src/aws/ec2-sdk.ts';
+import type { CreateEniRequest, EniDescription } from '../../../src/aws/ec2-port.ts';
+import { SdkEc2 } from '../../../src/aws/ec2-sdk.ts';
+import type { Ec2Context } from '../../../src/daemon/ec2-context.ts';
 import type { Clock } from '../../../src/ipam/clock.ts';
+import type { EniRetrySchedules } from '../../../src/ipam/eni/backoff.ts';
+import { creationEniTags, eniDescription } from '../../../src/ipam/eni/tags.ts';
+import { silentLogger } from '../../../src/observe/logger.ts';
 import type { SimulatedRegion } from '../../../src/sim/api.ts';
 import { findMotoServer, type MotoServer, startMotoServer } from './moto-server.ts';
 import { createMotoWorld, DUMMY_CREDENTIALS, MOTO_REGION } from './moto-world.ts';
@@ -103,11 +108,12 @@ export class MotoBackend implements ContractBackend {
 }
 
 /** Fast retry schedules: the contract is about what EC2 answers, not about waiting. */
-export const FAST_SCHEDULES = {
+export const FAST_SCHEDULES: EniRetrySchedules = {
   detach: { initialMs: 5, maxMs: 50, factor: 2, jitter: 0, attempts: 4 },
   delete: { initialMs: 5, maxMs: 50, factor: 2, jitter: 0, attempts: 4 },
   createTags: { initialMs: 5, maxMs: 50, factor: 2, jitter: 0, attempts: 3 },
   detachToDeletePauseMs: 5,
+  waitForAttachment: { initialMs: 5, maxMs: 50, factor: 2, jitter: 0, attempts: 20 },
 };
 
 /** A wall clock that tests can move forward (to age ENIs for the leaked-ENI cleanup). */
@@ -120,9 +126,13 @@ export class OffsetClock implements Clock {
 
 export interface AdapterUnderTest {
   readonly ec2: SdkEc2;
+  /** The daemon's EC2 workflows (allocate, free, tag, describe, cleanup) on that adapter. */
+  readonly ctx: Ec2Context;
   readonly client: EC2Client;
   readonly stats: Ec2ApiStats;
   readonly clock: OffsetClock;
+  /** One CreateNetworkInterface as the daemon sends it (our description and creation tags). */
+  createOurEni(request: Pick<CreateEniRequest, 'subnetId' | 'addresses'>): Promise<EniDescription>;
 }
 
 /** The real adapter on the real SDK client, pointed at the backend like AWS_EC2_ENDPOINT does. */
@@ -131,7 +141,7 @@ export function adapterFor(
   settings: {
     clusterName?: string;
     additionalEniTags?: Record<string, string>;
-    schedules?: Partial<SdkEc2Schedules>;
+    schedules?: Partial<EniRetrySchedules>;
   } = {},
 ): AdapterUnderTest {
   const client = createEc2SdkClient(
@@ -140,14 +150,28 @@ export function adapterFor(
   );
   const stats = new Ec2ApiStats();
   const clock = new OffsetClock();
-  const ec2 = new SdkEc2({
-    client,
-    instanceId: world.instanceId,
-    clusterName: settings.clusterName ?? '',
-    additionalEniTags: settings.additionalEniTags ?? {},
-    observer: stats,
-    clock,
+  const ec2 = new SdkEc2({ client, instanceId: world.instanceId, observer: stats, clock });
+  const ctx: Ec2Context = {
+    ec2,
+    scheduler: {
+      now: () => clock.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    },
+    random: Math.random,
+    logger: silentLogger(),
     schedules: { ...FAST_SCHEDULES, ...(settings.schedules ?? {}) },
-  });
-  return { ec2, client, stats, clock };
+    tags: {
+      instanceId: world.instanceId,
+      clusterName: settings.clusterName ?? '',
+      additionalTags: settings.additionalEniTags ?? {},
+    },
+  };
+  const createOurEni = (request: Pick<CreateEniRequest, 'subnetId' | 'addresses'>) =>
+    ec2.createNetworkInterface({
+      ...request,
+      securityGroupIds: [world.securityGroupId],
+      description: eniDescription(world.instanceId),
+      tags: creationEniTags(ctx.tags, clock.now()),
+    });
+  return { ec2, ctx, client, stats, clock, createOurEni };
 }

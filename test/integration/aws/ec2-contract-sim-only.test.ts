@@ -1,5 +1,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EniDescription } from '../../../src/aws/ec2-port.ts';
+import { assignAddresses } from '../../../src/daemon/assign-addresses.ts';
+import { describeEni } from '../../../src/daemon/describe-enis.ts';
+import {
+  type AllocateEniRequest,
+  allocateEni,
+  deleteEni,
+  freeEni,
+} from '../../../src/daemon/eni-lifecycle.ts';
+import { tagEni } from '../../../src/daemon/eni-tagging.ts';
 import type { SimulatedRegion } from '../../../src/sim/api.ts';
 import {
   type AdapterUnderTest,
@@ -39,11 +48,8 @@ describe('EC2 port contract, simulator only', () => {
   });
   afterEach(() => adapter.client.destroy());
 
-  const allocate = (
-    addresses: Parameters<AdapterUnderTest['ec2']['allocateEni']>[0]['addresses'],
-    subnetIds?: string[],
-  ) =>
-    adapter.ec2.allocateEni({
+  const allocate = (addresses: AllocateEniRequest['addresses'], subnetIds?: string[]) =>
+    allocateEni(adapter.ctx, {
       subnetIds: subnetIds ?? [world.subnetId],
       securityGroupIds: [world.securityGroupId],
       addresses,
@@ -57,17 +63,17 @@ describe('EC2 port contract, simulator only', () => {
     expect(allocated.eni.ipv4Prefixes[0]).toMatch(/\/28$/);
     const assigned = await ec2.assignIpv4Prefixes(allocated.eni.eniId, 2);
     expect(assigned).toHaveLength(2);
-    const described = await ec2.describeNetworkInterface(allocated.eni.eniId);
+    const described = await describeEni(adapter.ctx, allocated.eni.eniId);
     expect([...(described?.ipv4Prefixes ?? [])].sort()).toEqual(
       [...allocated.eni.ipv4Prefixes, ...assigned].sort(),
     );
     await ec2.unassignIpv4Prefixes(allocated.eni.eniId, [assigned[0] ?? '']);
-    expect((await ec2.describeNetworkInterface(allocated.eni.eniId))?.ipv4Prefixes).toHaveLength(2);
+    expect((await describeEni(adapter.ctx, allocated.eni.eniId))?.ipv4Prefixes).toHaveLength(2);
   });
 
   it('DeleteOnTermination is set on new ENIs (simulator only: moto ignores the Attachment attribute)', async () => {
     const allocated = await allocate({ kind: 'none' });
-    const described = await adapter.ec2.describeNetworkInterface(allocated.eni.eniId);
+    const described = await describeEni(adapter.ctx, allocated.eni.eniId);
     expect(described?.attachment?.deleteOnTermination).toBe(true);
   });
 
@@ -76,16 +82,16 @@ describe('EC2 port contract, simulator only', () => {
     // m5.large: 10 IPv4 addresses per ENI, the primary included.
     const allocated = await allocate({ kind: 'secondaryIpv4', count: 5 });
     const before = simCalls('AssignPrivateIpAddresses');
-    await expect(ec2.assignPrivateIpv4Addresses(allocated.eni.eniId, 9)).rejects.toMatchObject({
+    await expect(ec2.assignPrivateIpAddresses(allocated.eni.eniId, 9)).rejects.toMatchObject({
       kind: 'limitExceeded',
       code: 'PrivateIpAddressLimitExceeded',
     });
     expect(simCalls('AssignPrivateIpAddresses') - before).toBe(1);
     // Capped at what the ENI can still take, it succeeds.
     expect(
-      await ec2.assignPrivateIpv4Addresses(allocated.eni.eniId, 9, { maxCount: 4 }),
+      await assignAddresses(adapter.ctx, allocated.eni.eniId, 'secondaryIpv4', 9, { maxCount: 4 }),
     ).toHaveLength(4);
-    expect(secondaries(await ec2.describeNetworkInterface(allocated.eni.eniId))).toHaveLength(9);
+    expect(secondaries(await describeEni(adapter.ctx, allocated.eni.eniId))).toHaveLength(9);
   });
 
   it('ENI limit: a failed attach deletes the new ENI (simulator only: moto has no ENI limits)', async () => {
@@ -111,22 +117,17 @@ describe('EC2 port contract, simulator only', () => {
       cidr: '10.0.16.0/28',
       availabilityZone: world.availabilityZone,
     });
-    const first = await ec2.createNetworkInterface({
+    const first = await adapter.createOurEni({
       subnetId: tiny,
-      securityGroupIds: [world.securityGroupId],
       addresses: { kind: 'secondaryIpv4', count: 8 },
     });
     expect(secondaries(first)).toHaveLength(8);
     // 2 addresses left: 5 cannot be had, the retry with 1 can.
     const before = simCalls('AssignPrivateIpAddresses');
-    expect(await ec2.assignPrivateIpv4Addresses(first.eniId, 5)).toHaveLength(1);
+    expect(await assignAddresses(adapter.ctx, first.eniId, 'secondaryIpv4', 5)).toHaveLength(1);
     expect(simCalls('AssignPrivateIpAddresses') - before).toBe(2);
     await expect(
-      ec2.createNetworkInterface({
-        subnetId: tiny,
-        securityGroupIds: [world.securityGroupId],
-        addresses: { kind: 'secondaryIpv4', count: 3 },
-      }),
+      adapter.createOurEni({ subnetId: tiny, addresses: { kind: 'secondaryIpv4', count: 3 } }),
     ).rejects.toMatchObject({
       kind: 'insufficientCapacity',
       code: 'InsufficientFreeAddressesInSubnet',
@@ -142,16 +143,15 @@ describe('EC2 port contract, simulator only', () => {
   });
 
   it('deleting an attached ENI is refused and retried, then reported (simulator only: moto deletes in-use ENIs)', async () => {
-    const { ec2 } = adapter;
     const allocated = await allocate({ kind: 'none' });
     const before = simCalls('DeleteNetworkInterface');
-    await expect(ec2.deleteNetworkInterface(allocated.eni.eniId)).rejects.toMatchObject({
+    await expect(deleteEni(adapter.ctx, allocated.eni.eniId)).rejects.toMatchObject({
       kind: 'other',
       code: 'InvalidNetworkInterface.InUse',
     });
     // FAST_SCHEDULES.delete: 4 tries.
     expect(simCalls('DeleteNetworkInterface') - before).toBe(4);
-    expect(await ec2.describeNetworkInterface(allocated.eni.eniId)).toBeDefined();
+    expect(await describeEni(adapter.ctx, allocated.eni.eniId)).toBeDefined();
   });
 
   it('throttling answered by EC2 behind our buckets is retried by the SDK and counted (simulator only: moto does not throttle)', async () => {
@@ -162,7 +162,7 @@ describe('EC2 port contract, simulator only', () => {
       code: 'RequestLimitExceeded',
       count: 1,
     });
-    expect(await ec2.assignPrivateIpv4Addresses(allocated.eni.eniId, 2)).toHaveLength(2);
+    expect(await ec2.assignPrivateIpAddresses(allocated.eni.eniId, 2)).toHaveLength(2);
     expect(stats.snapshot().AssignPrivateIpAddresses).toMatchObject({
       calls: 1,
       errors: 0,
@@ -176,7 +176,7 @@ describe('EC2 port contract, simulator only', () => {
       count: 3,
     });
     await expect(
-      ec2.unassignPrivateIpv4Addresses(allocated.eni.eniId, ['10.0.0.1']),
+      ec2.unassignPrivateIpAddresses(allocated.eni.eniId, ['10.0.0.1']),
     ).rejects.toMatchObject({
       kind: 'throttled',
       code: 'RequestLimitExceeded',
@@ -190,10 +190,9 @@ describe('EC2 port contract, simulator only', () => {
   });
 
   it('UnauthorizedOperation is classified and not retried (simulator only: moto does not check IAM)', async () => {
-    const { ec2 } = adapter;
     sim().injectFault({ action: 'CreateTags', code: 'UnauthorizedOperation', count: 5 });
     const before = simCalls('CreateTags');
-    await expect(ec2.tagNetworkInterface(world.primaryEniId, { a: 'b' })).rejects.toMatchObject({
+    await expect(tagEni(adapter.ctx, world.primaryEniId, { a: 'b' })).rejects.toMatchObject({
       kind: 'unauthorized',
     });
     expect(simCalls('CreateTags') - before).toBe(1);
@@ -234,19 +233,19 @@ describe('EC2 port contract, simulator only: detach takes time', () => {
       },
     });
     try {
-      const allocated = await slow.ec2.allocateEni({
+      const allocated = await allocateEni(slow.ctx, {
         subnetIds: [slowWorld.subnetId],
         securityGroupIds: [slowWorld.securityGroupId],
         addresses: { kind: 'none' },
         networkCardIndex: 0,
       });
-      expect(await slow.ec2.freeEni(allocated.eni.eniId)).toBe('freed');
+      expect(await freeEni(slow.ctx, allocated.eni.eniId)).toBe('freed');
       const deletes = slow.stats.snapshot().DeleteNetworkInterface;
       expect(deletes?.calls).toBeGreaterThan(1);
       expect(deletes?.errorsByCode['InvalidNetworkInterface.InUse']).toBe(
         (deletes?.calls ?? 0) - 1,
       );
-      expect(await slow.ec2.describeNetworkInterface(allocated.eni.eniId)).toBeUndefined();
+      expect(await describeEni(slow.ctx, allocated.eni.eniId)).toBeUndefined();
     } finally {
       slow.client.destroy();
     }

@@ -1,7 +1,12 @@
 import { CreateNetworkInterfaceCommand } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EniDescription } from '../../../src/aws/ec2-port.ts';
-import { TAG_CREATED_AT, TAG_INSTANCE_ID } from '../../../src/aws/eni-tags.ts';
+import { describeEni, describeEnis } from '../../../src/daemon/describe-enis.ts';
+import { allocateEni, freeEni } from '../../../src/daemon/eni-lifecycle.ts';
+import { ensureEniTags, tagEni } from '../../../src/daemon/eni-tagging.ts';
+import { cleanUpLeakedEnis } from '../../../src/daemon/leaked-eni-cleanup.ts';
+import { lowestFreeDeviceIndex } from '../../../src/ipam/eni/device-index.ts';
+import { TAG_CREATED_AT, TAG_INSTANCE_ID } from '../../../src/ipam/eni/tags.ts';
 import {
   type AdapterUnderTest,
   adapterFor,
@@ -13,8 +18,9 @@ import {
 
 /**
  * The EC2 port's contract: the same create/attach/assign/describe/tag/unassign/detach/delete
- * sequence must pass against the simulator and against moto (two independent EC2 models).
- * Cases moto cannot model live in ec2-contract-sim-only.test.ts.
+ * sequence — the daemon's workflows over the SDK adapter — must pass against the simulator and
+ * against moto (two independent EC2 models). Cases moto cannot model live in
+ * ec2-contract-sim-only.test.ts.
  */
 
 const backends: ContractBackend[] = [new SimulatorBackend(), new MotoBackend()];
@@ -44,10 +50,12 @@ for (const backend of backends) {
     afterEach(() => adapter.client.destroy());
 
     it('the full ENI sequence: create, attach, assign, describe, tag, unassign, detach, delete', async () => {
-      const { ec2 } = adapter;
-      expect(await ec2.findFreeDeviceIndex(0)).toBe(1);
+      const { ec2, ctx } = adapter;
+      const freeIndex = async () =>
+        lowestFreeDeviceIndex(await ec2.describeInstanceAttachments(), 0);
+      expect(await freeIndex()).toBe(1);
 
-      const allocated = await ec2.allocateEni({
+      const allocated = await allocateEni(ctx, {
         subnetIds: [world.subnetId],
         securityGroupIds: [world.securityGroupId],
         addresses: { kind: 'secondaryIpv4', count: 2 },
@@ -68,11 +76,10 @@ for (const backend of backends) {
       });
       expect(allocated.eni.tags[TAG_CREATED_AT]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
       // The next ENI would go to device 2.
-      expect(await ec2.findFreeDeviceIndex(0)).toBe(2);
+      expect(await freeIndex()).toBe(2);
 
       const described = await ec2.describeNetworkInterfaces([eniId, world.primaryEniId]);
-      expect(described.notFound).toEqual([]);
-      const byId = new Map(described.enis.map((e) => [e.eniId, e]));
+      const byId = new Map(described.map((e) => [e.eniId, e]));
       const attached = byId.get(eniId);
       expect(attached?.attachment).toMatchObject({
         attachmentId: allocated.attachmentId,
@@ -86,8 +93,8 @@ for (const backend of backends) {
       expect(byId.get(world.primaryEniId)?.attachment?.deviceIndex).toBe(0);
 
       const before = new Set(secondaries(attached as EniDescription));
-      const assigned = await ec2.assignPrivateIpv4Addresses(eniId, 3);
-      const afterAssign = await ec2.describeNetworkInterface(eniId);
+      const assigned = await ec2.assignPrivateIpAddresses(eniId, 3);
+      const afterAssign = await describeEni(ctx, eniId);
       const added = secondaries(afterAssign as EniDescription).filter((a) => !before.has(a));
       expect(added).toHaveLength(3);
       // EC2 is authoritative for what it just did: every new address is in the answer.
@@ -96,43 +103,37 @@ for (const backend of backends) {
 
       const current = afterAssign?.tags ?? {};
       const { team: _team, ...withoutTeam } = current;
-      const sent = await ec2.ensureEniTags(eniId, withoutTeam);
+      const sent = await ensureEniTags(ctx, eniId, withoutTeam);
       expect(sent).toEqual({ team: 'net' });
-      expect(await ec2.ensureEniTags(eniId, current)).toEqual({});
-      await ec2.tagNetworkInterface(eniId, { extra: 'yes' });
-      expect((await ec2.describeNetworkInterface(eniId))?.tags).toMatchObject({
+      expect(await ensureEniTags(ctx, eniId, current)).toEqual({});
+      await tagEni(ctx, eniId, { extra: 'yes' });
+      expect((await describeEni(ctx, eniId))?.tags).toMatchObject({
         extra: 'yes',
         team: 'net',
       });
 
       const toRelease = added.slice(0, 2);
-      await ec2.unassignPrivateIpv4Addresses(eniId, toRelease);
-      const afterUnassign = secondaries(
-        (await ec2.describeNetworkInterface(eniId)) as EniDescription,
-      );
+      await ec2.unassignPrivateIpAddresses(eniId, toRelease);
+      const afterUnassign = secondaries((await describeEni(ctx, eniId)) as EniDescription);
       expect(afterUnassign).toHaveLength(3);
       for (const address of toRelease) expect(afterUnassign).not.toContain(address);
 
-      expect(await ec2.freeEni(eniId)).toBe('freed');
-      expect(await ec2.describeNetworkInterface(eniId)).toBeUndefined();
-      expect(await ec2.freeEni(eniId)).toBe('alreadyGone');
-      expect(await ec2.findFreeDeviceIndex(0)).toBe(1);
+      expect(await freeEni(ctx, eniId)).toBe('freed');
+      expect(await describeEni(ctx, eniId)).toBeUndefined();
+      expect(await freeEni(ctx, eniId)).toBe('alreadyGone');
+      expect(await freeIndex()).toBe(1);
     });
 
     it('describe by ID drops IDs EC2 does not know and answers the rest', async () => {
-      const result = await adapter.ec2.describeNetworkInterfaces([
-        world.primaryEniId,
-        'eni-0123456789abcdef0',
-      ]);
+      const result = await describeEnis(adapter.ctx, [world.primaryEniId, 'eni-0123456789abcdef0']);
       expect(result.enis.map((e) => e.eniId)).toEqual([world.primaryEniId]);
       expect(result.notFound).toEqual(['eni-0123456789abcdef0']);
     });
 
     it('filtered listing finds our ENIs by tag, status and VPC', async () => {
       const { ec2 } = adapter;
-      const loose = await ec2.createNetworkInterface({
+      const loose = await adapter.createOurEni({
         subnetId: world.subnetId,
-        securityGroupIds: [world.securityGroupId],
         addresses: { kind: 'none' },
       });
       expect(loose.status).toBe('available');
@@ -178,10 +179,9 @@ for (const backend of backends) {
     });
 
     it('leaked-ENI cleanup: tags a candidate without createdAt, keeps young ones, deletes old ones', async () => {
-      const { ec2, client, clock } = adapter;
-      const leaked = await ec2.createNetworkInterface({
+      const { ctx, client, clock } = adapter;
+      const leaked = await adapter.createOurEni({
         subnetId: world.subnetId,
-        securityGroupIds: [world.securityGroupId],
         addresses: { kind: 'none' },
       });
       // Made by "another node" that never got to tag createdAt.
@@ -220,23 +220,23 @@ for (const backend of backends) {
       );
       const foreignId = foreign.NetworkInterface?.NetworkInterfaceId ?? '';
 
-      const first = await ec2.cleanUpLeakedEnis(world.vpcId);
+      const first = await cleanUpLeakedEnis(ctx, world.vpcId);
       expect(first.deleted).toEqual([]);
       expect(first.tagged).toEqual([untaggedId]);
       expect([...first.skipped].sort()).toEqual([leaked.eniId, foreignId].sort());
-      expect((await ec2.describeNetworkInterface(untaggedId))?.tags[TAG_CREATED_AT]).toBeDefined();
+      expect((await describeEni(ctx, untaggedId))?.tags[TAG_CREATED_AT]).toBeDefined();
 
       clock.offsetMs = 6 * 60_000;
-      const second = await ec2.cleanUpLeakedEnis(world.vpcId);
+      const second = await cleanUpLeakedEnis(ctx, world.vpcId);
       expect([...second.deleted].sort()).toEqual([leaked.eniId, untaggedId].sort());
       expect(second.skipped).toEqual([foreignId]);
-      expect(await ec2.describeNetworkInterface(leaked.eniId)).toBeUndefined();
-      expect(await ec2.describeNetworkInterface(foreignId)).toBeDefined();
+      expect(await describeEni(ctx, leaked.eniId)).toBeUndefined();
+      expect(await describeEni(ctx, foreignId)).toBeDefined();
     });
 
     it('classifies EC2 errors: an unknown ENI is notFound', async () => {
       await expect(
-        adapter.ec2.unassignPrivateIpv4Addresses('eni-0123456789abcdef0', ['10.0.0.99']),
+        adapter.ec2.unassignPrivateIpAddresses('eni-0123456789abcdef0', ['10.0.0.99']),
       ).rejects.toMatchObject({ kind: 'notFound', action: 'UnassignPrivateIpAddresses' });
       expect(adapter.stats.snapshot().UnassignPrivateIpAddresses?.errorsByKind).toEqual({
         notFound: 1,

@@ -1,6 +1,7 @@
 import {
   AssignIpv6AddressesCommand,
   AssignPrivateIpAddressesCommand,
+  CreateTagsCommand,
   ModifyNetworkInterfaceAttributeCommand,
   UnassignIpv6AddressesCommand,
   UnassignPrivateIpAddressesCommand,
@@ -8,8 +9,8 @@ import {
 import { describe, expect, it } from 'vitest';
 import { ec2Error, harness } from './ec2-mock-helpers.ts';
 
-describe('assignPrivateIpv4Addresses', () => {
-  it('returns the addresses EC2 assigned, count capped at maxCount', async () => {
+describe('assign: one call, what EC2 assigned', () => {
+  it('AssignPrivateIpAddresses with the count asked, answering the addresses EC2 assigned', async () => {
     const h = harness();
     h.mock.on(AssignPrivateIpAddressesCommand).resolves({
       NetworkInterfaceId: 'eni-1',
@@ -18,81 +19,29 @@ describe('assignPrivateIpv4Addresses', () => {
         { PrivateIpAddress: '10.0.0.21' },
       ],
     });
-    expect(await h.ec2.assignPrivateIpv4Addresses('eni-1', 14, { maxCount: 9 })).toEqual([
-      '10.0.0.20',
-      '10.0.0.21',
-    ]);
+    expect(await h.ec2.assignPrivateIpAddresses('eni-1', 2)).toEqual(['10.0.0.20', '10.0.0.21']);
     expect(h.mock.commandCalls(AssignPrivateIpAddressesCommand)[0]?.args[0].input).toEqual({
       NetworkInterfaceId: 'eni-1',
-      SecondaryPrivateIpAddressCount: 9,
+      SecondaryPrivateIpAddressCount: 2,
     });
   });
 
-  it('a count < 1 makes no call', async () => {
-    const h = harness();
-    expect(await h.ec2.assignPrivateIpv4Addresses('eni-1', 0)).toEqual([]);
-    expect(await h.ec2.assignPrivateIpv4Addresses('eni-1', 5, { maxCount: 0 })).toEqual([]);
-    expect(h.mock.calls()).toHaveLength(0);
-  });
-
-  it('after a failure retries once with a count of 1 (spec/ipamd.md §4.7)', async () => {
+  it('Ipv4PrefixCount for prefixes; a failure is classified and not retried here', async () => {
     const h = harness();
     h.mock
       .on(AssignPrivateIpAddressesCommand)
-      .rejectsOnce(ec2Error('InsufficientFreeAddressesInSubnet'))
-      .resolvesOnce({ AssignedPrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.30' }] });
-    expect(await h.ec2.assignPrivateIpv4Addresses('eni-1', 5)).toEqual(['10.0.0.30']);
-    expect(
-      h.mock
-        .commandCalls(AssignPrivateIpAddressesCommand)
-        .map((c) => c.args[0].input.SecondaryPrivateIpAddressCount),
-    ).toEqual([5, 1]);
-  });
-
-  it('when the retry fails too, throws the retry error', async () => {
-    const h = harness();
-    h.mock
-      .on(AssignPrivateIpAddressesCommand)
-      .rejectsOnce(ec2Error('InternalError', 'x', 500))
-      .rejectsOnce(ec2Error('InsufficientFreeAddressesInSubnet'));
-    await expect(h.ec2.assignPrivateIpv4Addresses('eni-1', 5)).rejects.toMatchObject({
+      .resolvesOnce({ AssignedIpv4Prefixes: [{ Ipv4Prefix: '10.0.3.16/28' }] })
+      .rejectsOnce(ec2Error('InsufficientCidrBlocks'));
+    expect(await h.ec2.assignIpv4Prefixes('eni-1', 1)).toEqual(['10.0.3.16/28']);
+    await expect(h.ec2.assignIpv4Prefixes('eni-1', 2)).rejects.toMatchObject({
       kind: 'insufficientCapacity',
       action: 'AssignPrivateIpAddresses',
     });
-  });
-
-  it('no retry after PrivateIpAddressLimitExceeded (datastore out of sync), unauthorized, a count of 1 or when disabled', async () => {
-    for (const [count, error, options] of [
-      [5, ec2Error('PrivateIpAddressLimitExceeded'), {}],
-      [5, ec2Error('UnauthorizedOperation', 'no', 403), {}],
-      [1, ec2Error('InsufficientFreeAddressesInSubnet'), {}],
-      [5, ec2Error('InsufficientFreeAddressesInSubnet'), { retryWithOne: false }],
-    ] as const) {
-      const h = harness();
-      h.mock.on(AssignPrivateIpAddressesCommand).rejects(error);
-      await expect(h.ec2.assignPrivateIpv4Addresses('eni-1', count, options)).rejects.toMatchObject(
-        {
-          code: error.name,
-        },
-      );
-      expect(h.mock.calls()).toHaveLength(1);
-    }
-  });
-});
-
-describe('assignIpv4Prefixes', () => {
-  it('sends Ipv4PrefixCount and returns the prefixes EC2 assigned; same retry-with-1', async () => {
-    const h = harness();
-    h.mock
-      .on(AssignPrivateIpAddressesCommand)
-      .rejectsOnce(ec2Error('InsufficientCidrBlocks'))
-      .resolvesOnce({ AssignedIpv4Prefixes: [{ Ipv4Prefix: '10.0.3.16/28' }] });
-    expect(await h.ec2.assignIpv4Prefixes('eni-1', 3, { maxCount: 2 })).toEqual(['10.0.3.16/28']);
     expect(
       h.mock.commandCalls(AssignPrivateIpAddressesCommand).map((c) => c.args[0].input),
     ).toEqual([
-      { NetworkInterfaceId: 'eni-1', Ipv4PrefixCount: 2 },
       { NetworkInterfaceId: 'eni-1', Ipv4PrefixCount: 1 },
+      { NetworkInterfaceId: 'eni-1', Ipv4PrefixCount: 2 },
     ]);
   });
 });
@@ -101,9 +50,9 @@ describe('unassign and IPv6', () => {
   it('unassigns addresses and prefixes in separate calls; empty lists make no call', async () => {
     const h = harness();
     h.mock.on(UnassignPrivateIpAddressesCommand).resolves({});
-    await h.ec2.unassignPrivateIpv4Addresses('eni-1', ['10.0.0.5', '10.0.0.6']);
+    await h.ec2.unassignPrivateIpAddresses('eni-1', ['10.0.0.5', '10.0.0.6']);
     await h.ec2.unassignIpv4Prefixes('eni-1', ['10.0.3.16/28']);
-    await h.ec2.unassignPrivateIpv4Addresses('eni-1', []);
+    await h.ec2.unassignPrivateIpAddresses('eni-1', []);
     await h.ec2.unassignIpv4Prefixes('eni-1', []);
     expect(
       h.mock.commandCalls(UnassignPrivateIpAddressesCommand).map((c) => c.args[0].input),
@@ -118,7 +67,7 @@ describe('unassign and IPv6', () => {
     h.mock
       .on(UnassignPrivateIpAddressesCommand)
       .rejects(ec2Error('InvalidNetworkInterfaceID.NotFound'));
-    await expect(h.ec2.unassignPrivateIpv4Addresses('eni-1', ['10.0.0.5'])).rejects.toMatchObject({
+    await expect(h.ec2.unassignPrivateIpAddresses('eni-1', ['10.0.0.5'])).rejects.toMatchObject({
       kind: 'notFound',
     });
   });
@@ -147,5 +96,30 @@ describe('unassign and IPv6', () => {
       NetworkInterfaceId: 'eni-1',
       Groups: ['sg-a', 'sg-z'],
     });
+  });
+});
+
+describe('createTags', () => {
+  it('one CreateTags for the ENI; an empty tag set makes no call; a failure is not retried here', async () => {
+    const h = harness();
+    h.mock
+      .on(CreateTagsCommand)
+      .resolvesOnce({})
+      .rejectsOnce(ec2Error('RequestLimitExceeded', 'slow', 503));
+    await h.ec2.createTags('eni-1', { a: '1', b: '2' });
+    await h.ec2.createTags('eni-1', {});
+    await expect(h.ec2.createTags('eni-1', { a: '1' })).rejects.toMatchObject({
+      kind: 'throttled',
+    });
+    expect(h.mock.commandCalls(CreateTagsCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Resources: ['eni-1'],
+        Tags: [
+          { Key: 'a', Value: '1' },
+          { Key: 'b', Value: '2' },
+        ],
+      },
+      { Resources: ['eni-1'], Tags: [{ Key: 'a', Value: '1' }] },
+    ]);
   });
 });

@@ -16,89 +16,43 @@ import { noopEc2ApiObserver } from '../../../src/aws/api-metrics.ts';
 import { Ec2Caller, isBoundedDescribe } from '../../../src/aws/ec2-call.ts';
 import type { Ec2Filters } from '../../../src/aws/ec2-port.ts';
 import { Ec2RateLimiter } from '../../../src/aws/rate-limiter.ts';
+import { assignAddresses } from '../../../src/daemon/assign-addresses.ts';
+import { describeEnis } from '../../../src/daemon/describe-enis.ts';
+import { allocateEni, freeEni } from '../../../src/daemon/eni-lifecycle.ts';
+import { ensureEniTags } from '../../../src/daemon/eni-tagging.ts';
+import { cleanUpLeakedEnis } from '../../../src/daemon/leaked-eni-cleanup.ts';
 import { ManualClock } from '../../../src/ipam/clock.ts';
 import { ec2Error, harness, INSTANCE_ID } from './ec2-mock-helpers.ts';
 
-const notFound = (ids: string) =>
-  ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${ids}' does not exist`);
-
 describe('describeNetworkInterfaces (by ID)', () => {
-  it('drops the IDs quoted in InvalidNetworkInterfaceID.NotFound and asks again at once', async () => {
+  it('one call; an unknown ID fails it with a not-found error listing the quoted IDs', async () => {
     const h = harness();
     h.mock
       .on(DescribeNetworkInterfacesCommand)
-      .rejectsOnce(notFound('eni-2'))
+      .resolvesOnce({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1' }] })
       .rejectsOnce(
         ec2Error(
           'InvalidNetworkInterfaceID.NotFound',
           "The networkInterface IDs 'eni-3, eni-4' do not exist",
         ),
-      )
-      .resolvesOnce({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1' }] });
-    const result = await h.ec2.describeNetworkInterfaces([
-      'eni-1',
-      'eni-2',
-      'eni-3',
-      'eni-4',
-      'eni-1',
-    ]);
-    expect(result.enis.map((e) => e.eniId)).toEqual(['eni-1']);
-    expect(result.notFound).toEqual(['eni-2', 'eni-3', 'eni-4']);
+      );
+    expect((await h.ec2.describeNetworkInterfaces(['eni-1', 'eni-1'])).map((e) => e.eniId)).toEqual(
+      ['eni-1'],
+    );
+    await expect(h.ec2.describeNetworkInterfaces(['eni-3', 'eni-4'])).rejects.toMatchObject({
+      kind: 'notFound',
+      eniIds: ['eni-3', 'eni-4'],
+    });
     expect(
       h.mock.commandCalls(DescribeNetworkInterfacesCommand).map((c) => c.args[0].input),
-    ).toEqual([
-      { NetworkInterfaceIds: ['eni-1', 'eni-2', 'eni-3', 'eni-4'] },
-      { NetworkInterfaceIds: ['eni-1', 'eni-3', 'eni-4'] },
-      { NetworkInterfaceIds: ['eni-1'] },
-    ]);
+    ).toEqual([{ NetworkInterfaceIds: ['eni-1'] }, { NetworkInterfaceIds: ['eni-3', 'eni-4'] }]);
     expect(h.sleeps).toEqual([]);
-  });
-
-  it('when every ID is gone, answers without another call', async () => {
-    const h = harness();
-    h.mock.on(DescribeNetworkInterfacesCommand).rejectsOnce(notFound('eni-9'));
-    expect(await h.ec2.describeNetworkInterfaces(['eni-9'])).toEqual({
-      enis: [],
-      notFound: ['eni-9'],
-    });
-    expect(h.mock.calls()).toHaveLength(1);
   });
 
   it('an empty list makes no call', async () => {
     const h = harness();
-    expect(await h.ec2.describeNetworkInterfaces([])).toEqual({ enis: [], notFound: [] });
+    expect(await h.ec2.describeNetworkInterfaces([])).toEqual([]);
     expect(h.mock.calls()).toHaveLength(0);
-  });
-
-  it('other failures sleep try × 10 ms and give up after 12 tries', async () => {
-    const h = harness();
-    h.mock.on(DescribeNetworkInterfacesCommand).rejects(ec2Error('InternalError', 'oops', 500));
-    await expect(h.ec2.describeNetworkInterfaces(['eni-1'])).rejects.toMatchObject({
-      code: 'InternalError',
-    });
-    expect(h.mock.calls()).toHaveLength(12);
-    expect(h.sleeps).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110]);
-  });
-
-  it('a NotFound quoting no requested ID, or UnauthorizedOperation, is thrown at once', async () => {
-    const h = harness();
-    h.mock
-      .on(DescribeNetworkInterfacesCommand)
-      .rejectsOnce(notFound('eni-other'))
-      .rejectsOnce(ec2Error('UnauthorizedOperation', 'no', 403));
-    await expect(h.ec2.describeNetworkInterfaces(['eni-1'])).rejects.toMatchObject({
-      kind: 'notFound',
-    });
-    await expect(h.ec2.describeNetworkInterfaces(['eni-1'])).rejects.toMatchObject({
-      kind: 'unauthorized',
-    });
-    expect(h.mock.calls()).toHaveLength(2);
-  });
-
-  it('describeNetworkInterface answers undefined for an unknown ENI', async () => {
-    const h = harness();
-    h.mock.on(DescribeNetworkInterfacesCommand).rejects(notFound('eni-1'));
-    expect(await h.ec2.describeNetworkInterface('eni-1')).toBeUndefined();
   });
 });
 
@@ -218,7 +172,7 @@ describe('bounded Describe calls (filters, IDs or pagination)', () => {
     await caller.send('CreateTags', {}, async () => {});
   });
 
-  it('every Describe the adapter sends in a full ENI lifecycle is bounded', async () => {
+  it('every Describe the workflows send through the adapter in a full ENI lifecycle is bounded', async () => {
     const h = harness();
     h.mock
       .on(CreateNetworkInterfaceCommand)
@@ -250,17 +204,17 @@ describe('bounded Describe calls (filters, IDs or pagination)', () => {
     await h.ec2.describeSubnets({ vpcId: 'v', availabilityZone: 'az' });
     await h.ec2.describeSubnets({ subnetIds: ['s'] });
     await h.ec2.describeInstanceType('m5.large');
-    await h.ec2.allocateEni({
+    await allocateEni(h.ctx, {
       subnetIds: ['s'],
       securityGroupIds: ['sg'],
       addresses: { kind: 'none' },
       networkCardIndex: 0,
     });
-    await h.ec2.assignPrivateIpv4Addresses('eni-1', 2);
-    await h.ec2.ensureEniTags('eni-1', {});
-    await h.ec2.describeNetworkInterfaces(['eni-1']);
-    await h.ec2.cleanUpLeakedEnis('vpc-1');
-    await h.ec2.freeEni('eni-1');
+    await assignAddresses(h.ctx, 'eni-1', 'secondaryIpv4', 2);
+    await ensureEniTags(h.ctx, 'eni-1', {});
+    await describeEnis(h.ctx, ['eni-1']);
+    await cleanUpLeakedEnis(h.ctx, 'vpc-1');
+    await freeEni(h.ctx, 'eni-1');
     const describes = h.mock
       .calls()
       .filter((c) => c.args[0].constructor.name.startsWith('Describe'));

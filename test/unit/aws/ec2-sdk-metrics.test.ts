@@ -70,8 +70,6 @@ function adapterOn(
       ec2Endpoint: endpoint,
       httpTimeoutSeconds,
       vpcCniVersion: 'v1.23.1-test',
-      clusterName: '',
-      additionalEniTags: {},
       ec2RateLimits: {},
     },
     {
@@ -116,7 +114,7 @@ describe('the SDK client built from Config', () => {
     const ec2 = await fakeEc2(['throttle', 'throttle']);
     const stats = new Ec2ApiStats();
     const { ec2: port, client } = adapterOn(ec2.endpoint, stats, 2);
-    await expect(port.unassignPrivateIpv4Addresses('eni-1', ['10.0.0.1'])).rejects.toMatchObject({
+    await expect(port.unassignPrivateIpAddresses('eni-1', ['10.0.0.1'])).rejects.toMatchObject({
       kind: 'throttled',
       code: 'RequestLimitExceeded',
       action: 'UnassignPrivateIpAddresses',
@@ -160,11 +158,7 @@ describe('Ec2ApiStats through the adapter', () => {
     const ec2 = new SdkEc2({
       client: h.client,
       instanceId: 'i-1',
-      clusterName: '',
-      additionalEniTags: {},
       clock: h.clock,
-      sleep: async (ms) => h.clock.advance(ms),
-      random: () => 0,
       observer: stats,
       rateLimiter: limiter,
     });

@@ -1,31 +1,36 @@
 import type { EniDescription } from '../../../src/aws/ec2-port.ts';
 import type { ImdsEni, ImdsPort, InstanceIdentity } from '../../../src/aws/imds-port.ts';
-import type { FakeEc2 } from './fake-ec2.ts';
+import type { MemoryEc2 } from './memory-ec2.ts';
 
 /**
- * IMDS for the daemon's unit tests: a snapshot of the fake EC2 taken when the test says so
- * (`sync`), so a test decides exactly how far IMDS lags behind EC2.
+ * IMDS for the daemon's unit tests: a snapshot of the in-memory EC2's ENIs attached to its
+ * instance, taken when the test says so (`sync`), so a test decides exactly how far IMDS lags
+ * behind EC2.
  */
 export class FakeImds implements ImdsPort {
   enis: ImdsEni[] = [];
   failListing: Error | undefined;
-  private readonly ec2: FakeEc2;
+  private readonly ec2: MemoryEc2;
+  private readonly instanceType: string;
 
-  constructor(ec2: FakeEc2) {
+  constructor(ec2: MemoryEc2, instanceType = 'm5.large') {
     this.ec2 = ec2;
+    this.instanceType = instanceType;
     this.sync();
   }
 
   /** IMDS catches up with EC2. */
   sync(): void {
-    this.enis = [...this.ec2.enis.values()].map(toImds);
+    this.enis = [...this.ec2.enis.values()]
+      .filter((eni) => eni.attachment?.instanceId === this.ec2.instanceId)
+      .map(toImds);
   }
 
   async getInstanceIdentity(): Promise<InstanceIdentity> {
     const primary = this.ec2.enis.get('eni-primary')!;
     return {
       instanceId: this.ec2.instanceId,
-      instanceType: 'm5.large',
+      instanceType: this.instanceType,
       availabilityZone: 'us-west-2a',
       region: 'us-west-2',
       accountId: '123456789012',

@@ -117,7 +117,12 @@ describe('AddNetwork', () => {
     const reply = await t.pods.addNetwork(request(1));
     expect(reply.Success).toBe(true);
     // 1 waiting ADD + WARM_ENI_TARGET × 9 = 10 addresses: the primary ENI and one more ENI.
-    expect(t.ec2.mutations()).toEqual(['assignPrivateIpv4Addresses', 'allocateEni']);
+    expect(t.ec2.mutations()).toEqual([
+      'assignPrivateIpAddresses',
+      'createNetworkInterface',
+      'attachNetworkInterface',
+      'setDeleteOnTermination',
+    ]);
     expect(
       (await t.metrics.addWaitSeconds.get()).values.find(
         (v) => v.labels.outcome === 'assigned' && v.metricName?.endsWith('_count'),

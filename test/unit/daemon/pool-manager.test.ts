@@ -5,12 +5,15 @@ import {
 } from '../../../src/daemon/pool-manager.ts';
 import { setup } from './harness.ts';
 
+/** The EC2 calls of one new ENI: create, attach, DeleteOnTermination. */
+const NEW_ENI = ['createNetworkInterface', 'attachNetworkInterface', 'setDeleteOnTermination'];
+
 describe('pool manager, interval mode (the reference: one step per pass)', () => {
   it('WARM_ENI_TARGET=1: fills the primary ENI, then adds one ENI per pass as pods arrive', async () => {
     const t = await setup({ warmPoolMode: 'interval' });
     await t.pass();
-    expect(t.ec2.mutations()).toEqual(['assignPrivateIpv4Addresses']);
-    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toEqual([['eni-primary', 9]]);
+    expect(t.ec2.mutations()).toEqual(['assignPrivateIpAddresses']);
+    expect(t.ec2.callsOf('assignPrivateIpAddresses')).toEqual([['eni-primary', 9]]);
     expect(t.pool.stats().totalIPs).toBe(9);
     await t.pass();
     expect(t.ec2.mutations()).toHaveLength(1); // 9 free = one ENI's worth: not low
@@ -18,7 +21,7 @@ describe('pool manager, interval mode (the reference: one step per pass)', () =>
     for (let i = 0; i < 5; i++) t.assign(i);
     await t.pass();
     // available 4 < 9 → a new ENI with a full ENI's worth
-    expect(t.ec2.callsOf('allocateEni')).toHaveLength(1);
+    expect(t.ec2.callsOf('createNetworkInterface')).toHaveLength(1);
     expect(t.pool.stats()).toMatchObject({ totalIPs: 18, assignedIPs: 5 });
     expect(t.pool.datastore.eniCount).toBe(2);
   });
@@ -26,10 +29,10 @@ describe('pool manager, interval mode (the reference: one step per pass)', () =>
   it('WARM_IP_TARGET=3 asks for the shortfall only', async () => {
     const t = await setup({ warmPoolMode: 'interval', warmIpTarget: 3, warmEniTarget: 0 });
     await t.pass();
-    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toEqual([['eni-primary', 3]]);
+    expect(t.ec2.callsOf('assignPrivateIpAddresses')).toEqual([['eni-primary', 3]]);
     t.assign(0);
     await t.pass();
-    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toEqual([
+    expect(t.ec2.callsOf('assignPrivateIpAddresses')).toEqual([
       ['eni-primary', 3],
       ['eni-primary', 1],
     ]);
@@ -44,15 +47,15 @@ describe('pool manager, interval mode (the reference: one step per pass)', () =>
     t.scheduler.advance(DECREASE_INTERVAL_MS + 1);
     await t.pass();
     // 4 total, 2 assigned, W=1 → over 1 (TestDecreaseIPPool)
-    expect(t.ec2.callsOf('unassignPrivateIpv4Addresses')).toHaveLength(1);
+    expect(t.ec2.callsOf('unassignPrivateIpAddresses')).toHaveLength(1);
     expect(t.pool.stats()).toMatchObject({ totalIPs: 3, assignedIPs: 2 });
     t.unassign(1);
     t.scheduler.advance(DECREASE_INTERVAL_MS - 1_000);
     await t.pass();
-    expect(t.ec2.callsOf('unassignPrivateIpv4Addresses')).toHaveLength(1); // within 30 s
+    expect(t.ec2.callsOf('unassignPrivateIpAddresses')).toHaveLength(1); // within 30 s
     t.scheduler.advance(2_000);
     await t.pass();
-    expect(t.ec2.callsOf('unassignPrivateIpv4Addresses')).toHaveLength(2);
+    expect(t.ec2.callsOf('unassignPrivateIpAddresses')).toHaveLength(2);
     expect(t.pool.stats()).toMatchObject({ totalIPs: 2, assignedIPs: 1 });
   });
 
@@ -73,7 +76,7 @@ describe('pool manager, interval mode (the reference: one step per pass)', () =>
       await t.pass();
       // 4 total, 1 assigned, W=1 → over 2.
       const released = t.ec2
-        .callsOf('unassignPrivateIpv4Addresses')
+        .callsOf('unassignPrivateIpAddresses')
         .flatMap((call) => call[1] as string[]);
       expect(released).toHaveLength(2);
       if (mode === 'reactive') expect(released).not.toContain(cooling);
@@ -86,7 +89,7 @@ describe('pool manager, interval mode (the reference: one step per pass)', () =>
     await t.actions.growEni(t.pool, 'eni-primary', 2);
     t.scheduler.advance(DECREASE_INTERVAL_MS + 1);
     await t.pass();
-    const [released] = t.ec2.callsOf('unassignPrivateIpv4Addresses')[0]![1] as string[];
+    const [released] = t.ec2.callsOf('unassignPrivateIpAddresses')[0]![1] as string[];
     expect(t.cooldown.isCooling(`${released}/32`, t.scheduler.now())).toBe(true);
     t.scheduler.advance(60_000);
     expect(t.cooldown.isCooling(`${released}/32`, t.scheduler.now())).toBe(false);
@@ -98,7 +101,7 @@ describe('pool manager, reactive mode', () => {
     const t = await setup();
     const waits = Array.from({ length: 27 }, () => t.pool.waiters.wait(t.scheduler.now() + 10_000));
     await t.pass();
-    expect(t.ec2.mutations()).toEqual(['assignPrivateIpv4Addresses', 'allocateEni', 'allocateEni']);
+    expect(t.ec2.mutations()).toEqual(['assignPrivateIpAddresses', ...NEW_ENI, ...NEW_ENI]);
     expect(t.pool.stats().totalIPs).toBe(27);
     expect(await Promise.all(waits)).toEqual(Array(27).fill('capacity'));
   });
@@ -173,7 +176,7 @@ describe('pool manager, reactive mode', () => {
         await t.pass();
         t.scheduler.advance(5_000);
       }
-      const frees = t.ec2.callsOf('freeEni').length;
+      const frees = t.ec2.callsOf('deleteNetworkInterface').length;
       if (mode === 'reactive') expect(frees).toBe(0);
       else expect(frees).toBeGreaterThan(0);
     }
@@ -196,10 +199,11 @@ describe('ENI release', () => {
     for (let i = 0; i < 5; i++) t.unassign(i);
     // 18 free ≥ (E + 1) × 9, but the new ENI is younger than 60 s and addresses are cooling
     await t.pass();
-    expect(t.ec2.callsOf('freeEni')).toEqual([]);
+    expect(t.ec2.callsOf('deleteNetworkInterface')).toEqual([]);
     t.scheduler.advance(60_000);
     await t.pass();
-    expect(t.ec2.callsOf('freeEni')).toEqual([['eni-1']]);
+    expect(t.ec2.callsOf('detachNetworkInterface')).toEqual([['attach-eni-1']]);
+    expect(t.ec2.callsOf('deleteNetworkInterface')).toEqual([['eni-1']]);
     expect(t.pool.datastore.eniCount).toBe(1);
     expect(t.host.calls.filter((c) => c.method === 'teardownEni')).toHaveLength(1);
   });
@@ -209,9 +213,11 @@ describe('ENI release', () => {
     await t.pass();
     await t.actions.createEni(t.pool, 9);
     t.scheduler.advance(60_000);
-    t.ec2.failNext('freeEni', 'throttled');
+    // Every try of the detach back-off (12) is throttled.
+    t.ec2.failNext('detachNetworkInterface', 'throttled', undefined, 12);
     await t.pass();
-    expect(t.ec2.callsOf('freeEni')).toHaveLength(1);
+    expect(t.ec2.callsOf('detachNetworkInterface')).toHaveLength(12);
+    expect(t.ec2.callsOf('deleteNetworkInterface')).toHaveLength(0);
     expect(t.pool.datastore.eniCount).toBe(1);
     expect(t.host.calls.filter((c) => c.method === 'teardownEni')).toHaveLength(0);
   });
@@ -225,45 +231,69 @@ describe('ENI release', () => {
 });
 
 describe('EC2 faults', () => {
+  // A failed assign step is two calls: the count asked for, then the retry with a count of 1
+  // (the reference's tryAssignIPs), so a fault for the whole step fails both.
+  const STEP = 2;
+
   it('insufficient capacity pauses growth for 120 s and fails waiting ADDs at once', async () => {
     const t = await setup({ enableSubnetDiscovery: false });
-    t.ec2.failNext('assignPrivateIpv4Addresses', 'insufficientCapacity');
+    t.ec2.failNext('assignPrivateIpAddresses', 'insufficientCapacity', undefined, STEP);
     const waiting = t.pool.waiters.wait(t.scheduler.now() + 10_000);
     await t.pass();
-    expect(t.ec2.mutations()).toEqual(['assignPrivateIpv4Addresses']);
+    expect(t.ec2.callsOf('assignPrivateIpAddresses')).toEqual([
+      ['eni-primary', 9],
+      ['eni-primary', 1],
+    ]);
+    expect(t.ec2.mutations()).toHaveLength(STEP);
     await t.pass();
     expect(await waiting).toBe('noCapacity');
     t.scheduler.advance(INSUFFICIENT_CAPACITY_PAUSE_MS - 5_000);
     await t.pass();
-    expect(t.ec2.mutations()).toHaveLength(1);
+    expect(t.ec2.mutations()).toHaveLength(STEP);
     t.scheduler.advance(5_000);
     await t.pass();
-    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toHaveLength(2);
+    expect(t.ec2.callsOf('assignPrivateIpAddresses')).toHaveLength(STEP + 1);
     expect(t.pool.stats().totalIPs).toBe(9);
   });
 
   it('with subnet discovery, a full subnet for one step does not stop the next (another subnet)', async () => {
     const t = await setup();
-    t.ec2.failNext('assignPrivateIpv4Addresses', 'insufficientCapacity');
+    t.ec2.failNext('assignPrivateIpAddresses', 'insufficientCapacity', undefined, STEP);
     const waits = Array.from({ length: 10 }, () => t.pool.waiters.wait(t.scheduler.now() + 10_000));
     await t.pass();
-    expect(t.ec2.mutations()).toEqual(['assignPrivateIpv4Addresses', 'allocateEni', 'allocateEni']);
+    expect(t.ec2.mutations()).toEqual([
+      'assignPrivateIpAddresses',
+      'assignPrivateIpAddresses',
+      ...NEW_ENI,
+      ...NEW_ENI,
+    ]);
     expect(t.pool.stats().totalIPs).toBe(18);
     await Promise.all(waits);
   });
 
+  it('a failure of the full count is retried once with a count of 1 in the same step', async () => {
+    const t = await setup({ warmPoolMode: 'interval' });
+    t.ec2.failNext('assignPrivateIpAddresses', 'other');
+    await t.pass();
+    expect(t.ec2.callsOf('assignPrivateIpAddresses')).toEqual([
+      ['eni-primary', 9],
+      ['eni-primary', 1],
+    ]);
+    expect(t.pool.stats().totalIPs).toBe(1);
+  });
+
   it('reactive: throttled growth is retried with back-off while ADDs keep waiting', async () => {
     const t = await setup();
-    t.ec2.failNext('assignPrivateIpv4Addresses', 'throttled');
+    t.ec2.failNext('assignPrivateIpAddresses', 'throttled', undefined, STEP);
     const waiting = t.pool.waiters.wait(t.scheduler.now() + 10_000);
     await t.pass();
     expect(t.pool.waiters.count).toBe(1);
     t.scheduler.advance(499);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toHaveLength(1);
+    expect(t.ec2.callsOf('assignPrivateIpAddresses')).toHaveLength(STEP);
     t.scheduler.advance(1);
     expect(await waiting).toBe('capacity');
-    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toHaveLength(2);
+    expect(t.ec2.callsOf('assignPrivateIpAddresses')).toHaveLength(STEP + 1);
     expect(
       (await t.metrics.poolWakeups.get()).values.find((v) => v.labels.reason === 'retry')?.value,
     ).toBe(1);
@@ -271,7 +301,7 @@ describe('EC2 faults', () => {
 
   it('interval: throttled growth fails waiting ADDs at once, as the reference (the next tick retries)', async () => {
     const t = await setup({ warmPoolMode: 'interval', addWaitSeconds: 10 });
-    t.ec2.failNext('assignPrivateIpv4Addresses', 'throttled');
+    t.ec2.failNext('assignPrivateIpAddresses', 'throttled', undefined, STEP);
     const waiting = t.pool.waiters.wait(t.scheduler.now() + 10_000);
     await t.pass();
     expect(await waiting).toBe('noCapacity');
@@ -279,10 +309,10 @@ describe('EC2 faults', () => {
 
   it('other EC2 errors do not pause growth', async () => {
     const t = await setup();
-    t.ec2.failNext('assignPrivateIpv4Addresses', 'throttled');
+    t.ec2.failNext('assignPrivateIpAddresses', 'throttled', undefined, STEP);
     await t.pass();
     await t.pass();
-    expect(t.ec2.callsOf('assignPrivateIpv4Addresses')).toHaveLength(2);
+    expect(t.ec2.callsOf('assignPrivateIpAddresses')).toHaveLength(STEP + 1);
     expect(t.pool.stats().totalIPs).toBe(9);
     expect(
       (await t.metrics.ipamdErrors.get()).values.find((v) => v.labels.fn === 'increaseIPPoolAssign')
@@ -293,10 +323,10 @@ describe('EC2 faults', () => {
   it('PrivateIpAddressLimitExceeded: the datastore takes the ENI addresses EC2 has', async () => {
     const t = await setup();
     // EC2 already holds 9 secondaries the datastore does not know about.
-    await t.ec2.assignPrivateIpv4Addresses('eni-primary', 9);
+    await t.ec2.assignPrivateIpAddresses('eni-primary', 9);
     t.ec2.calls.length = 0;
     await t.pass();
-    expect(t.ec2.callsOf('describeNetworkInterface')).toContainEqual(['eni-primary']);
+    expect(t.ec2.callsOf('describeNetworkInterfaces')).toContainEqual([['eni-primary']]);
     expect(t.pool.stats().totalIPs).toBe(9);
   });
 
@@ -304,7 +334,7 @@ describe('EC2 faults', () => {
     const t = await setup({ warmPoolMode: 'interval', warmIpTarget: 1, warmEniTarget: 0 });
     await t.actions.growEni(t.pool, 'eni-primary', 3);
     t.scheduler.advance(DECREASE_INTERVAL_MS + 1);
-    t.ec2.failNext('unassignPrivateIpv4Addresses', 'throttled');
+    t.ec2.failNext('unassignPrivateIpAddresses', 'throttled');
     await t.pass();
     expect(t.pool.stats().totalIPs).toBe(3);
     expect(t.ec2.enis.get('eni-primary')!.privateIpv4).toHaveLength(4);

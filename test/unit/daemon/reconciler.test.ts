@@ -1,39 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { RECONCILE_INTERVAL_MS, Reconciler } from '../../../src/daemon/reconciler.ts';
-import { createLogger, silentLogger } from '../../../src/observe/logger.ts';
-import { FakeImds } from './fake-imds.ts';
+import { RECONCILE_INTERVAL_MS } from '../../../src/daemon/reconciler.ts';
+import { TAG_INSTANCE_ID } from '../../../src/ipam/eni/tags.ts';
 import { setup } from './harness.ts';
+import type { MemoryEc2 } from './memory-ec2.ts';
 
 const CHECKPOINT = '/run/aws-node/ipam.json';
 
 async function reconcilerSetup() {
   const t = await setup({ warmPoolMode: 'interval' });
-  const imds = new FakeImds(t.ec2);
-  const unmanaged = new Set<string>();
-  const reconciler = new Reconciler({
-    config: t.config,
-    node: t.node,
-    imds,
-    ec2: t.ec2,
-    actions: t.actions,
-    host: t.host,
-    cooldown: t.cooldown,
-    scheduler: t.scheduler,
-    logger: process.env.DEBUG_RECONCILE
-      ? createLogger({ level: 'debug', file: 'stderr' })
-      : silentLogger(),
-    metrics: t.metrics,
-    unmanagedEnis: unmanaged,
-  });
+  const reconciler = t.ipamd.reconciler;
   const reconcile = () => reconciler.reconcile([t.pool], true);
   const assignedIps = () => t.pool.datastore.allocations().map((a) => a.ip);
-  return { ...t, imds, reconciler, reconcile, unmanaged, assignedIps };
+  return { ...t, reconciler, reconcile, unmanaged: t.ipamd.unmanagedEnis, assignedIps };
+}
+
+/** Someone else (another tool, a person) creates and attaches an ENI to this instance. */
+async function attachBehindTheDaemon(ec2: MemoryEc2, deviceIndex: number) {
+  const eni = await ec2.createNetworkInterface({
+    subnetId: 'subnet-1',
+    securityGroupIds: [],
+    description: 'made by hand',
+    tags: {},
+    addresses: { kind: 'secondaryIpv4', count: 3 },
+  });
+  await ec2.attachNetworkInterface(eni.eniId, deviceIndex, 0);
+  return eni.eniId;
 }
 
 const reconcileCount = async (t: Awaited<ReturnType<typeof reconcilerSetup>>, fn: string) =>
   (await t.metrics.reconcileCount.get()).values.find((v) => v.labels.fn === fn)?.value ?? 0;
 
-describe('reconcile with IMDS and EC2 (spec §5.8)', () => {
+describe("reconcile with IMDS and EC2 (the reference's nodeIPPoolReconcile)", () => {
   it('IMDS agrees with the pool: no EC2 call', async () => {
     const t = await reconcilerSetup();
     await t.pass();
@@ -49,7 +46,7 @@ describe('reconcile with IMDS and EC2 (spec §5.8)', () => {
     t.assign(1);
     t.ec2.calls.length = 0;
     await t.reconcile();
-    expect(t.ec2.callsOf('describeNetworkInterface')).toEqual([['eni-primary']]);
+    expect(t.ec2.callsOf('describeNetworkInterfaces')).toEqual([[['eni-primary']]]);
     expect(t.pool.stats()).toMatchObject({ totalIPs: 9, assignedIPs: 1 });
     expect(t.fs.files.has(`${CHECKPOINT}.dropped`)).toBe(false);
   });
@@ -125,29 +122,18 @@ describe('reconcile with IMDS and EC2 (spec §5.8)', () => {
 
   it('adopts an attached ENI it does not know; leaves a no_manage ENI alone', async () => {
     const t = await reconcilerSetup();
-    const adopted = await t.ec2.allocateEni({
-      subnetIds: ['subnet-1'],
-      securityGroupIds: [],
-      addresses: { kind: 'secondaryIpv4', count: 3 },
-      networkCardIndex: 0,
-    });
-    const optedOut = await t.ec2.allocateEni({
-      subnetIds: ['subnet-1'],
-      securityGroupIds: [],
-      addresses: { kind: 'secondaryIpv4', count: 3 },
-      networkCardIndex: 0,
-    });
-    t.ec2.enis.set(optedOut.eni.eniId, {
-      ...optedOut.eni,
-      tags: { 'node.k8s.amazonaws.com/no_manage': 'true' },
-    });
+    const adopted = await attachBehindTheDaemon(t.ec2, 1);
+    const optedOut = await attachBehindTheDaemon(t.ec2, 2);
+    await t.ec2.createTags(optedOut, { 'node.k8s.amazonaws.com/no_manage': 'true' });
+    t.ec2.calls.length = 0;
     t.imds.sync();
     await t.reconcile();
-    expect(t.pool.datastore.hasEni(adopted.eni.eniId)).toBe(true);
-    expect(t.pool.datastore.hasEni(optedOut.eni.eniId)).toBe(false);
-    expect(t.unmanaged.has(optedOut.eni.eniId)).toBe(true);
+    expect(t.pool.datastore.hasEni(adopted)).toBe(true);
+    expect(t.pool.datastore.hasEni(optedOut)).toBe(false);
+    expect(t.unmanaged.has(optedOut)).toBe(true);
     expect(t.pool.unmanagedEnis).toBe(1);
-    expect(t.ec2.callsOf('ensureEniTags')).toEqual([[adopted.eni.eniId]]);
+    // TagENI: the adopted ENI gets the tags it lacks; the opted-out one is not touched.
+    expect(t.ec2.callsOf('createTags')).toEqual([[adopted, { [TAG_INSTANCE_ID]: 'i-fake' }]]);
     expect(await reconcileCount(t, 'eniReconcileAdd')).toBe(1);
   });
 
@@ -172,6 +158,6 @@ describe('reconcile with IMDS and EC2 (spec §5.8)', () => {
     expect(t.ec2.calls).toEqual([]);
     t.scheduler.advance(RECONCILE_INTERVAL_MS);
     await t.reconciler.reconcile([t.pool]);
-    expect(t.ec2.callsOf('describeNetworkInterface')).toHaveLength(1);
+    expect(t.ec2.callsOf('describeNetworkInterfaces')).toHaveLength(1);
   });
 });

@@ -4,13 +4,17 @@ import {
   DescribeNetworkInterfacesCommand,
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { ec2Error, harness, INSTANCE_ID } from './ec2-mock-helpers.ts';
+import { ensureEniTags, tagEni } from '../../../src/daemon/eni-tagging.ts';
+import { cleanUpLeakedEnis } from '../../../src/daemon/leaked-eni-cleanup.ts';
+import { ec2Error, harness, INSTANCE_ID } from '../aws/ec2-mock-helpers.ts';
 
-describe('tagNetworkInterface (CreateTags)', () => {
+/** Tagging and the leaked-ENI cleanup (daemon workflows) over the real SDK adapter. */
+
+describe('tagEni (CreateTags with its back-off)', () => {
   it('sends the tags for the ENI', async () => {
     const h = harness();
     h.mock.on(CreateTagsCommand).resolves({});
-    await h.ec2.tagNetworkInterface('eni-1', { a: '1', b: '2' });
+    await tagEni(h.ctx, 'eni-1', { a: '1', b: '2' });
     expect(h.mock.commandCalls(CreateTagsCommand)[0]?.args[0].input).toEqual({
       Resources: ['eni-1'],
       Tags: [
@@ -23,7 +27,7 @@ describe('tagNetworkInterface (CreateTags)', () => {
   it('retries on the CreateTags schedule (500 ms ×2, 30 % jitter, 5 tries) and then gives up', async () => {
     const h = harness();
     h.mock.on(CreateTagsCommand).rejects(ec2Error('RequestLimitExceeded', 'slow', 503));
-    await expect(h.ec2.tagNetworkInterface('eni-1', { a: '1' })).rejects.toMatchObject({
+    await expect(tagEni(h.ctx, 'eni-1', { a: '1' })).rejects.toMatchObject({
       kind: 'throttled',
     });
     expect(h.mock.calls()).toHaveLength(5);
@@ -33,10 +37,10 @@ describe('tagNetworkInterface (CreateTags)', () => {
   it('does not retry a vanished ENI; an empty tag set makes no call', async () => {
     const h = harness();
     h.mock.on(CreateTagsCommand).rejects(ec2Error('InvalidNetworkInterfaceID.NotFound'));
-    await expect(h.ec2.tagNetworkInterface('eni-1', { a: '1' })).rejects.toMatchObject({
+    await expect(tagEni(h.ctx, 'eni-1', { a: '1' })).rejects.toMatchObject({
       kind: 'notFound',
     });
-    await h.ec2.tagNetworkInterface('eni-1', {});
+    await tagEni(h.ctx, 'eni-1', {});
     expect(h.mock.calls()).toHaveLength(1);
   });
 });
@@ -44,11 +48,10 @@ describe('tagNetworkInterface (CreateTags)', () => {
 describe('ensureEniTags (TagENI)', () => {
   it('sends only the missing or different tags and answers what it sent', async () => {
     const h = harness({
-      clusterName: 'prod',
-      additionalEniTags: { team: 'net', 'x.k8s.amazonaws.com': 'no' },
+      tags: { clusterName: 'prod', additionalTags: { team: 'net', 'x.k8s.amazonaws.com': 'no' } },
     });
     h.mock.on(CreateTagsCommand).resolves({});
-    const sent = await h.ec2.ensureEniTags('eni-1', {
+    const sent = await ensureEniTags(h.ctx, 'eni-1', {
       'node.k8s.amazonaws.com/instance_id': INSTANCE_ID,
       'cluster.k8s.amazonaws.com/name': 'old',
       team: 'net',
@@ -66,15 +69,15 @@ describe('ensureEniTags (TagENI)', () => {
   it('makes no call when the ENI is already tagged', async () => {
     const h = harness();
     expect(
-      await h.ec2.ensureEniTags('eni-1', { 'node.k8s.amazonaws.com/instance_id': INSTANCE_ID }),
+      await ensureEniTags(h.ctx, 'eni-1', { 'node.k8s.amazonaws.com/instance_id': INSTANCE_ID }),
     ).toEqual({});
     expect(h.mock.calls()).toHaveLength(0);
   });
 });
 
 describe('cleanUpLeakedEnis through the SDK', () => {
-  it('scans with the §6.5 filters (paginated), tags a candidate without createdAt, deletes an old one', async () => {
-    const h = harness({ clusterName: 'prod' });
+  it('scans with the reference filters (paginated), tags a candidate without createdAt, deletes an old one', async () => {
+    const h = harness({ tags: { clusterName: 'prod' } });
     const old = new Date(h.clock.now() - 10 * 60_000).toISOString();
     h.mock.on(DescribeNetworkInterfacesCommand).resolves({
       NetworkInterfaces: [
@@ -94,7 +97,7 @@ describe('cleanUpLeakedEnis through the SDK', () => {
     });
     h.mock.on(CreateTagsCommand).resolves({});
     h.mock.on(DeleteNetworkInterfaceCommand).resolves({});
-    const report = await h.ec2.cleanUpLeakedEnis('vpc-1');
+    const report = await cleanUpLeakedEnis(h.ctx, 'vpc-1');
     expect(report).toEqual({ deleted: ['eni-old'], tagged: ['eni-new'], skipped: [], failed: [] });
     expect(h.mock.commandCalls(DescribeNetworkInterfacesCommand)[0]?.args[0].input).toEqual({
       Filters: [

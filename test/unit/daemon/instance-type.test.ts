@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveInstanceType } from '../../../src/aws/instance-type-lookup.ts';
+import { resolveInstanceType } from '../../../src/daemon/instance-type.ts';
 import { type InstanceTypeInfo, lookupInstanceType } from '../../../src/ipam/instance-limits.ts';
 
 const NEW_TYPE: InstanceTypeInfo = {
@@ -16,7 +16,7 @@ describe('resolveInstanceType', () => {
     const asked: string[] = [];
     const info = await resolveInstanceType(
       {
-        describeInstanceType: async (t) => {
+        describeInstanceType: async (t: string) => {
           asked.push(t);
           return undefined;
         },

@@ -1,13 +1,13 @@
+import type { Ec2Port } from '../aws/ec2-port.ts';
 import {
   type InstanceTypeInfo,
   lookupInstanceType,
   registerInstanceType,
 } from '../ipam/instance-limits.ts';
-import type { Ec2Port } from './ec2-port.ts';
 
 /**
  * An instance type's limits: from the static table, else one DescribeInstanceTypes call whose
- * answer is added to the table (spec/ipamd.md §3). Undefined when EC2 has no limits for it either
+ * answer is added to the table (the reference's FetchInstanceTypeLimits). Undefined when EC2 has no limits for it either
  * (the daemon then refuses to start: "unknown instance type").
  */
 export async function resolveInstanceType(

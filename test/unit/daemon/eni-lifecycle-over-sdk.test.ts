@@ -10,7 +10,13 @@ import {
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { Ec2Error } from '../../../src/aws/errors.ts';
-import { ec2Error, harness, INSTANCE_ID } from './ec2-mock-helpers.ts';
+import { allocateEni, freeEni } from '../../../src/daemon/eni-lifecycle.ts';
+import { ec2Error, harness, INSTANCE_ID } from '../aws/ec2-mock-helpers.ts';
+
+/**
+ * The ENI lifecycle workflows (allocate, free) over the real SDK adapter on a mocked EC2 client:
+ * the exact EC2 commands, parameters and back-off delays the reference's awsutils sends.
+ */
 
 const CREATED: NetworkInterface = {
   NetworkInterfaceId: 'eni-new',
@@ -58,18 +64,24 @@ function attachedTo(instanceId: string, deviceIndex = 1, status = 'attached'): N
   };
 }
 
-describe('createNetworkInterface', () => {
+describe('allocateEni: the new ENI as created', () => {
   it('sends description, sorted groups, creation tags and the capped address count', async () => {
     const h = harness({
-      clusterName: 'prod',
-      additionalEniTags: { team: 'net', 'node.k8s.amazonaws.com/no_manage': 'true' },
+      tags: {
+        clusterName: 'prod',
+        additionalTags: { team: 'net', 'node.k8s.amazonaws.com/no_manage': 'true' },
+      },
     });
     h.mock.on(CreateNetworkInterfaceCommand).resolves({ NetworkInterface: CREATED });
-    const eni = await h.ec2.createNetworkInterface({
-      subnetId: 'subnet-a',
+    h.mock.on(DescribeInstancesCommand).resolves(instanceWith([{ DeviceIndex: 0 }]));
+    h.mock.on(AttachNetworkInterfaceCommand).resolves({ AttachmentId: 'eni-attach-1' });
+    h.mock.on(ModifyNetworkInterfaceAttributeCommand).resolves({});
+    const { eni } = await allocateEni(h.ctx, {
+      subnetIds: ['subnet-a'],
       securityGroupIds: ['sg-b', 'sg-a'],
       addresses: { kind: 'secondaryIpv4', count: 20 },
       maxAddressCount: 9,
+      networkCardIndex: 0,
       connectionTracking: { tcpEstablishedTimeout: 120 },
     });
     const calls = h.mock.commandCalls(CreateNetworkInterfaceCommand);
@@ -104,32 +116,12 @@ describe('createNetworkInterface', () => {
     ]);
   });
 
-  it('asks for prefixes with Ipv4PrefixCount, IPv6 with Ipv6AddressCount, and nothing for a count < 1', async () => {
+  it('picks the lowest device index unused on the card; fails when 0..99 are all used', async () => {
     const h = harness();
     h.mock.on(CreateNetworkInterfaceCommand).resolves({ NetworkInterface: CREATED });
-    const base = { subnetId: 's', securityGroupIds: ['sg'] };
-    await h.ec2.createNetworkInterface({ ...base, addresses: { kind: 'ipv4Prefix', count: 2 } });
-    await h.ec2.createNetworkInterface({ ...base, addresses: { kind: 'ipv6Address', count: 1 } });
-    await h.ec2.createNetworkInterface({ ...base, addresses: { kind: 'secondaryIpv4', count: 0 } });
-    await h.ec2.createNetworkInterface({ ...base, addresses: { kind: 'none' } });
-    const inputs = h.mock.commandCalls(CreateNetworkInterfaceCommand).map((c) => c.args[0].input);
-    expect(inputs[0]?.Ipv4PrefixCount).toBe(2);
-    expect(inputs[0]?.SecondaryPrivateIpAddressCount).toBeUndefined();
-    expect(inputs[1]?.Ipv6AddressCount).toBe(1);
-    for (const input of inputs.slice(2)) {
-      expect(input?.SecondaryPrivateIpAddressCount).toBeUndefined();
-      expect(input?.Ipv4PrefixCount).toBeUndefined();
-      expect(input?.Ipv6AddressCount).toBeUndefined();
-    }
-  });
-});
-
-describe('findFreeDeviceIndex', () => {
-  it('filters DescribeInstances by instance-id and picks the lowest unused index on the card', async () => {
-    const h = harness();
     h.mock
       .on(DescribeInstancesCommand)
-      .resolves(
+      .resolvesOnce(
         instanceWith([
           { DeviceIndex: 0, NetworkCardIndex: 0 },
           { DeviceIndex: 1 },
@@ -137,26 +129,25 @@ describe('findFreeDeviceIndex', () => {
           { DeviceIndex: 2, NetworkCardIndex: 1 },
           { DeviceIndex: 0, NetworkCardIndex: 1 },
         ]),
-      );
-    expect(await h.ec2.findFreeDeviceIndex(0)).toBe(2);
-    expect(await h.ec2.findFreeDeviceIndex(1)).toBe(1);
-    expect(await h.ec2.findFreeDeviceIndex(2)).toBe(0);
-    expect(h.mock.commandCalls(DescribeInstancesCommand)[0]?.args[0].input).toEqual({
-      Filters: [{ Name: 'instance-id', Values: [INSTANCE_ID] }],
-    });
-  });
-
-  it('fails when 0..99 are all used, or when the instance is unknown', async () => {
-    const h = harness();
-    h.mock
-      .on(DescribeInstancesCommand)
-      .resolvesOnce(instanceWith(Array.from({ length: 100 }, (_, i) => ({ DeviceIndex: i }))))
-      .resolvesOnce({ Reservations: [] });
-    await expect(h.ec2.findFreeDeviceIndex(0)).rejects.toMatchObject({
+      )
+      .resolvesOnce(instanceWith(Array.from({ length: 100 }, (_, i) => ({ DeviceIndex: i }))));
+    h.mock.on(AttachNetworkInterfaceCommand).resolves({ AttachmentId: 'eni-attach-1' });
+    h.mock.on(ModifyNetworkInterfaceAttributeCommand).resolves({});
+    h.mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [CREATED] });
+    h.mock.on(DeleteNetworkInterfaceCommand).resolves({});
+    const request = {
+      subnetIds: ['s'],
+      securityGroupIds: ['sg'],
+      addresses: { kind: 'none' } as const,
+      networkCardIndex: 0,
+    };
+    expect((await allocateEni(h.ctx, request)).deviceIndex).toBe(2);
+    await expect(allocateEni(h.ctx, request)).rejects.toMatchObject({
       code: 'NoFreeDeviceIndex',
       kind: 'other',
     });
-    await expect(h.ec2.findFreeDeviceIndex(0)).rejects.toMatchObject({ kind: 'notFound' });
+    // The second ENI was created, then deleted again.
+    expect(h.mock.commandCalls(DeleteNetworkInterfaceCommand)).toHaveLength(1);
   });
 });
 
@@ -171,7 +162,7 @@ describe('allocateEni', () => {
       .on(AttachNetworkInterfaceCommand)
       .resolves({ AttachmentId: 'eni-attach-1', NetworkCardIndex: 0 });
     h.mock.on(ModifyNetworkInterfaceAttributeCommand).resolves({});
-    const allocated = await h.ec2.allocateEni({
+    const allocated = await allocateEni(h.ctx, {
       subnetIds: ['subnet-a'],
       securityGroupIds: ['sg-1'],
       addresses: { kind: 'secondaryIpv4', count: 9 },
@@ -216,7 +207,7 @@ describe('allocateEni', () => {
       addresses: { kind: 'secondaryIpv4', count: 1 } as const,
       networkCardIndex: 0,
     };
-    await h.ec2.allocateEni(request);
+    await allocateEni(h.ctx, request);
     expect(
       h.mock.commandCalls(CreateNetworkInterfaceCommand).map((c) => c.args[0].input.SubnetId),
     ).toEqual(['subnet-full', 'subnet-b']);
@@ -225,7 +216,7 @@ describe('allocateEni', () => {
     t.mock
       .on(CreateNetworkInterfaceCommand)
       .rejects(ec2Error('RequestLimitExceeded', 'slow down', 503));
-    await expect(t.ec2.allocateEni(request)).rejects.toMatchObject({ kind: 'throttled' });
+    await expect(allocateEni(t.ctx, request)).rejects.toMatchObject({ kind: 'throttled' });
     expect(t.mock.commandCalls(CreateNetworkInterfaceCommand)).toHaveLength(1);
   });
 
@@ -240,10 +231,10 @@ describe('allocateEni', () => {
       addresses: { kind: 'none' } as const,
       networkCardIndex: 0,
     };
-    await expect(h.ec2.allocateEni({ ...request, subnetIds: ['a', 'b'] })).rejects.toMatchObject({
+    await expect(allocateEni(h.ctx, { ...request, subnetIds: ['a', 'b'] })).rejects.toMatchObject({
       code: 'InvalidParameterValue',
     });
-    await expect(h.ec2.allocateEni({ ...request, subnetIds: [] })).rejects.toMatchObject({
+    await expect(allocateEni(h.ctx, { ...request, subnetIds: [] })).rejects.toMatchObject({
       code: 'NoValidSubnet',
     });
   });
@@ -255,14 +246,12 @@ describe('allocateEni', () => {
     h.mock.on(AttachNetworkInterfaceCommand).rejects(ec2Error('AttachmentLimitExceeded'));
     h.mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [CREATED] });
     h.mock.on(DeleteNetworkInterfaceCommand).resolves({});
-    const error = await h.ec2
-      .allocateEni({
-        subnetIds: ['s'],
-        securityGroupIds: ['sg'],
-        addresses: { kind: 'none' },
-        networkCardIndex: 0,
-      })
-      .catch((e: unknown) => e);
+    const error = await allocateEni(h.ctx, {
+      subnetIds: ['s'],
+      securityGroupIds: ['sg'],
+      addresses: { kind: 'none' },
+      networkCardIndex: 0,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Ec2Error);
     expect(error).toMatchObject({
       action: 'AttachNetworkInterface',
@@ -289,7 +278,7 @@ describe('allocateEni', () => {
     h.mock.on(DetachNetworkInterfaceCommand).resolves({});
     h.mock.on(DeleteNetworkInterfaceCommand).resolves({});
     await expect(
-      h.ec2.allocateEni({
+      allocateEni(h.ctx, {
         subnetIds: ['s'],
         securityGroupIds: ['sg'],
         addresses: { kind: 'none' },
@@ -304,7 +293,7 @@ describe('allocateEni', () => {
   });
 });
 
-describe('freeEni (spec/ipamd.md §6.4, §6.5)', () => {
+describe("freeEni (the reference's FreeENI)", () => {
   it('unknown to EC2 → alreadyGone after one describe', async () => {
     const h = harness();
     h.mock
@@ -315,7 +304,7 @@ describe('freeEni (spec/ipamd.md §6.4, §6.5)', () => {
           "The networkInterface ID 'eni-new' does not exist",
         ),
       );
-    expect(await h.ec2.freeEni('eni-new')).toBe('alreadyGone');
+    expect(await freeEni(h.ctx, 'eni-new')).toBe('alreadyGone');
     expect(h.mock.calls()).toHaveLength(1);
     expect(h.mock.commandCalls(DescribeNetworkInterfacesCommand)[0]?.args[0].input).toEqual({
       NetworkInterfaceIds: ['eni-new'],
@@ -338,7 +327,7 @@ describe('freeEni (spec/ipamd.md §6.4, §6.5)', () => {
       .rejectsOnce(ec2Error('InvalidNetworkInterface.InUse'))
       .rejectsOnce(ec2Error('InvalidNetworkInterface.InUse'))
       .resolves({});
-    expect(await h.ec2.freeEni('eni-new')).toBe('freed');
+    expect(await freeEni(h.ctx, 'eni-new')).toBe('freed');
     // random() = 0.5: detach 200/400/800 + 7.5 %; pause 2000; delete 500/1000 + 7.5 %.
     expect(h.sleeps).toEqual([215, 430, 860, 2000, 538, 1075]);
     expect(h.mock.commandCalls(DetachNetworkInterfaceCommand)).toHaveLength(4);
@@ -351,7 +340,7 @@ describe('freeEni (spec/ipamd.md §6.4, §6.5)', () => {
       .on(DescribeNetworkInterfacesCommand)
       .resolves({ NetworkInterfaces: [attachedTo(INSTANCE_ID)] });
     h.mock.on(DetachNetworkInterfaceCommand).rejects(ec2Error('IncorrectState'));
-    await expect(h.ec2.freeEni('eni-new')).rejects.toMatchObject({ code: 'IncorrectState' });
+    await expect(freeEni(h.ctx, 'eni-new')).rejects.toMatchObject({ code: 'IncorrectState' });
     expect(h.mock.commandCalls(DetachNetworkInterfaceCommand)).toHaveLength(12);
     expect(h.mock.commandCalls(DeleteNetworkInterfaceCommand)).toHaveLength(0);
     expect(h.sleeps).toEqual([200, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200, 60000, 60000]);
@@ -366,7 +355,7 @@ describe('freeEni (spec/ipamd.md §6.4, §6.5)', () => {
     h.mock
       .on(DeleteNetworkInterfaceCommand)
       .rejects(ec2Error('InvalidNetworkInterfaceID.NotFound'));
-    expect(await h.ec2.freeEni('eni-new')).toBe('freed');
+    expect(await freeEni(h.ctx, 'eni-new')).toBe('freed');
     expect(h.mock.commandCalls(DetachNetworkInterfaceCommand)).toHaveLength(1);
     expect(h.mock.commandCalls(DeleteNetworkInterfaceCommand)).toHaveLength(1);
   });
@@ -378,8 +367,8 @@ describe('freeEni (spec/ipamd.md §6.4, §6.5)', () => {
       .resolvesOnce({ NetworkInterfaces: [attachedTo(INSTANCE_ID, 1, 'detaching')] })
       .resolvesOnce({ NetworkInterfaces: [CREATED] });
     h.mock.on(DeleteNetworkInterfaceCommand).resolves({});
-    expect(await h.ec2.freeEni('eni-new')).toBe('freed');
-    expect(await h.ec2.freeEni('eni-new')).toBe('freed');
+    expect(await freeEni(h.ctx, 'eni-new')).toBe('freed');
+    expect(await freeEni(h.ctx, 'eni-new')).toBe('freed');
     expect(h.mock.commandCalls(DetachNetworkInterfaceCommand)).toHaveLength(0);
     expect(h.sleeps).toEqual([2000]);
   });
@@ -388,7 +377,7 @@ describe('freeEni (spec/ipamd.md §6.4, §6.5)', () => {
     const h = harness();
     h.mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [CREATED] });
     h.mock.on(DeleteNetworkInterfaceCommand).rejects(ec2Error('UnauthorizedOperation', 'no', 403));
-    await expect(h.ec2.freeEni('eni-new')).rejects.toMatchObject({ kind: 'unauthorized' });
+    await expect(freeEni(h.ctx, 'eni-new')).rejects.toMatchObject({ kind: 'unauthorized' });
     expect(h.mock.commandCalls(DeleteNetworkInterfaceCommand)).toHaveLength(1);
   });
 
@@ -398,8 +387,8 @@ describe('freeEni (spec/ipamd.md §6.4, §6.5)', () => {
       .on(DescribeNetworkInterfacesCommand)
       .resolvesOnce({ NetworkInterfaces: [attachedTo('i-someone-else')] })
       .resolvesOnce({ NetworkInterfaces: [attachedTo(INSTANCE_ID, 0)] });
-    await expect(h.ec2.freeEni('eni-new')).rejects.toMatchObject({ code: 'AttachedElsewhere' });
-    await expect(h.ec2.freeEni('eni-new')).rejects.toMatchObject({ code: 'PrimaryEni' });
+    await expect(freeEni(h.ctx, 'eni-new')).rejects.toMatchObject({ code: 'AttachedElsewhere' });
+    await expect(freeEni(h.ctx, 'eni-new')).rejects.toMatchObject({ code: 'PrimaryEni' });
     expect(h.mock.commandCalls(DetachNetworkInterfaceCommand)).toHaveLength(0);
     expect(h.mock.commandCalls(DeleteNetworkInterfaceCommand)).toHaveLength(0);
   });

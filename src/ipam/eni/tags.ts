@@ -1,9 +1,11 @@
-import type { Tags } from './ec2-port.ts';
-
 /**
- * ENI tag rules (spec/ipamd.md §6.3, §4.9) as pure functions: which tags a new ENI gets, what
- * TagENI must send for an existing one, and whether an ENI is ours to manage.
+ * ENI tag rules as pure functions (the reference's TagENI, its creation tags and its unmanaged-ENI
+ * rule): which tags a new ENI gets, what TagENI must send for an existing one, and whether an
+ * ENI is ours to manage.
  */
+
+/** EC2 tags by key. */
+export type Tags = Readonly<Record<string, string>>;
 
 export const TAG_INSTANCE_ID = 'node.k8s.amazonaws.com/instance_id';
 export const TAG_CREATED_AT = 'node.k8s.amazonaws.com/createdAt';
@@ -89,7 +91,7 @@ export interface ManagementInput {
 }
 
 /**
- * Whether ipamd manages an attached ENI (spec/ipamd.md §4.9): the primary always; no_manage=true
+ * Whether ipamd manages an attached ENI (the reference's unmanaged-ENI rule): the primary always; no_manage=true
  * never; no_manage with any other value always; else tagged for this instance, or untagged ENIs
  * when MANAGE_UNTAGGED_ENI.
  */

@@ -13,7 +13,7 @@ import {
   TAG_INSTANCE_ID,
   TAG_NO_MANAGE,
   userEniTags,
-} from '../../../src/aws/eni-tags.ts';
+} from '../../../../src/ipam/eni/tags.ts';
 
 const settings = { instanceId: 'i-1', clusterName: '', additionalTags: {} };
 

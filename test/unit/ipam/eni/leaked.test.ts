@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { EniDescription, Tags } from '../../../src/aws/ec2-port.ts';
-import { TAG_CREATED_AT } from '../../../src/aws/eni-tags.ts';
-import { Ec2Error } from '../../../src/aws/errors.ts';
-import {
-  decideLeakedEni,
-  type LeakedEniCleanupEc2,
-  leakedEniFilters,
-  runLeakedEniCleanup,
-} from '../../../src/aws/leaked-enis.ts';
-import { ManualClock } from '../../../src/ipam/clock.ts';
+import type { EniDescription, Tags } from '../../../../src/aws/ec2-port.ts';
+import { decideLeakedEni, leakedEniFilters } from '../../../../src/ipam/eni/leaked.ts';
+import { TAG_CREATED_AT } from '../../../../src/ipam/eni/tags.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -99,56 +92,5 @@ describe('decideLeakedEni', () => {
       action: 'skip',
       reason: 'inUse',
     });
-  });
-});
-
-describe('runLeakedEniCleanup', () => {
-  it('scans with the filters, tags, skips and deletes; one failure does not stop the rest', async () => {
-    const calls: string[] = [];
-    const ec2: LeakedEniCleanupEc2 = {
-      listNetworkInterfaces: async (filters) => {
-        calls.push(`list ${JSON.stringify(filters)}`);
-        return [
-          eni('eni-old', { [TAG_CREATED_AT]: at(600_000) }),
-          eni('eni-young', { [TAG_CREATED_AT]: at(60_000) }),
-          eni('eni-untagged', {}),
-          eni('eni-garbled', { [TAG_CREATED_AT]: 'garbled' }),
-          eni('eni-foreign', { [TAG_CREATED_AT]: at(600_000) }, { description: 'hand-made' }),
-          eni('eni-fails', { [TAG_CREATED_AT]: at(600_000) }),
-          eni('eni-old2', { [TAG_CREATED_AT]: at(600_000) }),
-        ];
-      },
-      tagNetworkInterface: async (eniId, tags) =>
-        void calls.push(`tag ${eniId} ${JSON.stringify(tags)}`),
-      deleteNetworkInterface: async (eniId) => {
-        calls.push(`delete ${eniId}`);
-        if (eniId === 'eni-fails') {
-          throw new Ec2Error('DeleteNetworkInterface', {
-            kind: 'other',
-            code: 'InvalidNetworkInterface.InUse',
-            message: 'in use',
-            httpStatus: 400,
-          });
-        }
-      },
-    };
-    const report = await runLeakedEniCleanup(ec2, {
-      vpcId: 'vpc-1',
-      clusterName: 'prod',
-      clock: new ManualClock(NOW),
-    });
-    const stamp = '2026-01-01T12:00:00Z';
-    expect(calls).toEqual([
-      `list ${JSON.stringify(leakedEniFilters('vpc-1', 'prod'))}`,
-      'delete eni-old',
-      `tag eni-untagged {"${TAG_CREATED_AT}":"${stamp}"}`,
-      `tag eni-garbled {"${TAG_CREATED_AT}":"${stamp}"}`,
-      'delete eni-fails',
-      'delete eni-old2',
-    ]);
-    expect(report.deleted).toEqual(['eni-old', 'eni-old2']);
-    expect(report.tagged).toEqual(['eni-untagged', 'eni-garbled']);
-    expect(report.skipped).toEqual(['eni-young', 'eni-foreign']);
-    expect(report.failed.map((f) => f.eniId)).toEqual(['eni-fails']);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The reference's retry schedules (spec/ipamd.md §6.4): wait `initialMs`, multiply by `factor`
+ * The reference's retry schedules for ENI work (its awsutils back-offs for DetachNetworkInterface,
+ * DeleteNetworkInterface and CreateTags): wait `initialMs`, multiply by `factor`
  * after each retry, cap at `maxMs`, add random jitter in [0, jitter × wait); `attempts` counts
  * every try, so there are `attempts − 1` waits. Sleep and random are injected so tests can assert
  * the exact delays.
@@ -61,8 +62,6 @@ export const WAIT_FOR_ATTACHMENT_BACKOFF: BackoffSchedule = Object.freeze({
 export type Sleep = (ms: number) => Promise<void>;
 export type RandomSource = () => number;
 
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * The wait before retry number `retry` (0 = the wait after the first failure), jitter included.
  * `random` answers in [0, 1).
@@ -115,3 +114,21 @@ export async function retryWithBackoff<T>(
     }
   }
 }
+
+/** Every schedule the ENI workflows follow; tests against real EC2 models pass shorter ones. */
+export interface EniRetrySchedules {
+  readonly detach: BackoffSchedule;
+  readonly delete: BackoffSchedule;
+  readonly createTags: BackoffSchedule;
+  /** Pause between a detach and the first delete. */
+  readonly detachToDeletePauseMs: number;
+  readonly waitForAttachment: BackoffSchedule;
+}
+
+export const REFERENCE_ENI_RETRY_SCHEDULES: EniRetrySchedules = Object.freeze({
+  detach: DETACH_ENI_BACKOFF,
+  delete: DELETE_ENI_BACKOFF,
+  createTags: CREATE_TAGS_BACKOFF,
+  detachToDeletePauseMs: DETACH_TO_DELETE_PAUSE_MS,
+  waitForAttachment: WAIT_FOR_ATTACHMENT_BACKOFF,
+});

@@ -1,9 +1,16 @@
-import type { SubnetDescription, Tags } from './ec2-port.ts';
+import type { Tags } from './tags.ts';
 
 /**
- * Subnet discovery and exclusion rules (spec/ipamd.md §6.6) as pure functions over
- * DescribeSubnets answers.
+ * Subnet discovery and exclusion rules (the reference's `docs/subnet-discovery.md`) as pure
+ * functions over DescribeSubnets answers.
  */
+
+/** What the rules read of a subnet (EC2's DescribeSubnets answer carries more). */
+export interface SubnetFacts {
+  readonly subnetId: string;
+  readonly availableIpAddressCount: number;
+  readonly tags: Tags;
+}
 
 /** '0' excludes a subnet from pod IPs; any other non-empty value opts it in for new ENIs. */
 export const SUBNET_CNI_ROLE_TAG = 'kubernetes.io/role/cni';
@@ -32,7 +39,7 @@ function taggedForOtherClusters(tags: Tags, clusterName: string): boolean {
  * excluded: pass undefined.
  */
 export function isSubnetExcluded(
-  subnet: Pick<SubnetDescription, 'tags'> | undefined,
+  subnet: Pick<SubnetFacts, 'tags'> | undefined,
   clusterName: string,
 ): boolean {
   if (subnet === undefined) return false;
@@ -48,7 +55,7 @@ export interface SubnetSelectionContext {
 
 /** Whether a new ENI may be created in this subnet (discovery on). */
 export function isSubnetUsableForNewEni(
-  subnet: SubnetDescription,
+  subnet: SubnetFacts,
   context: SubnetSelectionContext,
 ): boolean {
   if (isSubnetExcluded(subnet, context.clusterName)) return false;
@@ -59,10 +66,10 @@ export function isSubnetUsableForNewEni(
  * The subnets to try for a new ENI, most free addresses first (ties keep EC2's order). Empty
  * means "no valid subnet".
  */
-export function subnetsForNewEni(
-  subnets: readonly SubnetDescription[],
+export function subnetsForNewEni<S extends SubnetFacts>(
+  subnets: readonly S[],
   context: SubnetSelectionContext,
-): SubnetDescription[] {
+): S[] {
   return subnets
     .filter((subnet) => isSubnetUsableForNewEni(subnet, context))
     .map((subnet, index) => ({ subnet, index }))

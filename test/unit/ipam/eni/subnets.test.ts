@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { SubnetDescription } from '../../../src/aws/ec2-port.ts';
+import type { SubnetDescription } from '../../../../src/aws/ec2-port.ts';
 import {
   isSubnetExcluded,
   SUBNET_CNI_ROLE_TAG,
   subnetClusterTag,
   subnetsForNewEni,
-} from '../../../src/aws/subnet-selection.ts';
+} from '../../../../src/ipam/eni/subnets.ts';
 
 function subnet(
   subnetId: string,

@@ -7,9 +7,9 @@ import {
   DETACH_ENI_BACKOFF,
   retryWithBackoff,
   WAIT_FOR_ATTACHMENT_BACKOFF,
-} from '../../../src/aws/backoff.ts';
+} from '../../../../src/ipam/eni/backoff.ts';
 
-describe('back-off schedules (spec/ipamd.md §6.4)', () => {
+describe("back-off schedules (the reference's awsutils back-offs)", () => {
   it('detach: 200 ms ×2 capped at 60 s, 12 tries → 11 waits', () => {
     expect(backoffDelays(DETACH_ENI_BACKOFF, () => 0)).toEqual([
       200, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200, 60000, 60000,
