@@ -1,7 +1,8 @@
 import type { CheckpointWriter } from '../checkpoint/writer.ts';
 import type { EniNetwork, HostNetwork } from '../host/host-network.ts';
 import type { Datastore } from '../ipam/datastore.ts';
-import type { PoolSettings, PoolStats } from '../ipam/pool-targets.ts';
+import type { PoolSettings, PoolStats } from '../ipam/warm-pool/pool-numbers.ts';
+import { WarmPoolPolicy } from '../ipam/warm-pool/warm-pool-policy.ts';
 import { AddWaiters } from './add-waiters.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -15,7 +16,8 @@ export class CardPool {
   readonly datastore: Datastore;
   readonly checkpoint: CheckpointWriter;
   readonly waiters: AddWaiters;
-  settings: PoolSettings;
+  /** The card's warm-pool rules (its settings and the one target they choose). */
+  policy: WarmPoolPolicy;
   /** ENI slots left for the card = maxEni − unmanaged − trunk reserve − ENIs in the datastore. */
   maxEni: number;
   unmanagedEnis: number;
@@ -43,11 +45,15 @@ export class CardPool {
     this.card = options.card;
     this.datastore = options.datastore;
     this.checkpoint = options.checkpoint;
-    this.settings = options.settings;
+    this.policy = new WarmPoolPolicy(options.settings);
     this.maxEni = options.maxEni;
     this.unmanagedEnis = options.unmanagedEnis;
     this.waiters = new AddWaiters(options.scheduler);
     this.lastPoolActionAt = options.scheduler.now();
+  }
+
+  get settings(): PoolSettings {
+    return this.policy.settings;
   }
 
   stats(): PoolStats {

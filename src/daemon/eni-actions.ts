@@ -231,12 +231,15 @@ export class EniActions {
 
   /**
    * Releases up to `over` CIDRs with no assigned address, ENI by ENI (the reference's
-   * tryUnassignCidrsFromAll). The
-   * reference also releases addresses still in pod-IP cooldown, so EC2 may give a just-deleted
-   * pod's address to another node at once; reactive mode keeps them until the cooldown ends.
+   * tryUnassignCidrsFromAll). `includeCooling`: a /32 whose address is still in pod-IP cooldown
+   * may go too (the reference; EC2 may then give a just-deleted pod's address to another node).
    */
-  async releaseFreeCidrs(pool: CardPool, over: number): Promise<number> {
-    const includeCooling = this.deps.config.warmPoolMode === 'interval';
+  async releaseFreeCidrs(
+    pool: CardPool,
+    over: number,
+    options: { readonly includeCooling: boolean },
+  ): Promise<number> {
+    const { includeCooling } = options;
     let released = 0;
     for (const eni of pool.datastore.enis()) {
       if (released >= over) break;

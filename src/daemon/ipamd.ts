@@ -6,7 +6,7 @@ import {
   LEAKED_ENI_CLEANUP_INTERVAL_MS,
   LEAKED_ENI_FIRST_RUN_MAX_DELAY_MS,
 } from '../ipam/eni/leaked.ts';
-import { isPoolTooLow } from '../ipam/pool-targets.ts';
+import { poolModeFor } from '../ipam/warm-pool/pool-mode.ts';
 import type { CardPool } from './card-pool.ts';
 import type { Ec2Context } from './ec2-context.ts';
 import type { EniActions } from './eni-actions.ts';
@@ -66,6 +66,7 @@ export class Ipamd {
     const { config, scheduler, logger, metrics } = deps;
     this.poolManager = new PoolManager({
       config,
+      mode: poolModeFor(config.warmPoolMode),
       scheduler,
       actions: init.actions,
       logger,
@@ -115,8 +116,7 @@ export class Ipamd {
       ipamd = new Ipamd(deps, await initNode(deps));
       if (options.prescale !== false && !deps.config.disableNetworkResourceProvisioning) {
         for (const pool of ipamd.pools) {
-          if (isPoolTooLow(pool.stats(), pool.settings))
-            await ipamd.poolManager.runPass(pool, 'init');
+          if (pool.policy.isTooLow(pool.stats())) await ipamd.poolManager.runPass(pool, 'init');
         }
       }
       metrics.nodeInitDuration.observe({ success: 'true' }, (scheduler.now() - started) / 1000);

@@ -12,7 +12,7 @@ import { type EniRetrySchedules, REFERENCE_ENI_RETRY_SCHEDULES } from '../ipam/e
 import { isSubnetExcluded } from '../ipam/eni/subnets.ts';
 import { eniDescription } from '../ipam/eni/tags.ts';
 import { deriveLimits, maxPodsFor } from '../ipam/instance-limits.ts';
-import type { PoolSettings } from '../ipam/pool-targets.ts';
+import type { PoolSettings } from '../ipam/warm-pool/pool-numbers.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { IpamdMetrics } from '../observe/metrics.ts';
 import { CardPool } from './card-pool.ts';

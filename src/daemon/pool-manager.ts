@@ -1,14 +1,12 @@
 import { isEc2Error } from '../aws/errors.ts';
 import type { Config } from '../config/types.ts';
-import { chooseEniToFree, type EniUsage, shouldRemoveExtraEnis } from '../ipam/eni-release.ts';
-import { amountToRelease } from '../ipam/pool-decrease.ts';
 import {
-  eniSlotsLeft,
-  type IncreaseStep,
-  planIncrease,
-  slotsPerEni,
-} from '../ipam/pool-increase.ts';
-import { isPoolTooHigh } from '../ipam/pool-targets.ts';
+  chooseEniToFree,
+  type EniUsage,
+  shouldRemoveExtraEnis,
+} from '../ipam/warm-pool/eni-release.ts';
+import { eniSlotsLeft, type IncreaseStep } from '../ipam/warm-pool/growth-plan.ts';
+import type { PoolMode } from '../ipam/warm-pool/pool-mode.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { IpamdMetrics } from '../observe/metrics.ts';
 import type { CardPool } from './card-pool.ts';
@@ -32,6 +30,8 @@ type GrowthOutcome = 'grew' | 'nothing' | 'transientFailure';
 
 export interface PoolManagerDeps {
   readonly config: Config;
+  /** WARM_POOL_MODE, chosen once. */
+  readonly mode: PoolMode;
   readonly scheduler: Scheduler;
   readonly actions: EniActions;
   readonly logger: Logger;
@@ -59,7 +59,7 @@ export class PoolManager {
 
   /** Reactive mode: run a pass for the card soon; coalesces with a pass already running. */
   wake(pool: CardPool, reason: WakeReason): void {
-    if (this.deps.config.warmPoolMode !== 'reactive') return;
+    if (!this.deps.mode.wakesOnChanges) return;
     if (this.running.has(pool)) {
       this.rerun.set(pool, reason);
       return;
@@ -97,13 +97,13 @@ export class PoolManager {
   }
 
   private async pass(pool: CardPool): Promise<void> {
-    const { config, scheduler, metrics } = this.deps;
+    const { config, scheduler, metrics, mode } = this.deps;
     if (config.disableNetworkResourceProvisioning) {
       this.releaseWaiters(pool);
       return;
     }
     const growth = await this.increase(pool);
-    if (growth === 'transientFailure' && config.warmPoolMode === 'reactive') {
+    if (growth === 'transientFailure' && mode.retriesTransientGrowth) {
       // Throttled or timed out: EC2 will answer soon. Waiting ADDs keep waiting for the retry.
       const delay = Math.min(GROWTH_RETRY_FIRST_MS * 2 ** pool.growthRetries, GROWTH_RETRY_MAX_MS);
       pool.growthRetries++;
@@ -111,14 +111,13 @@ export class PoolManager {
     } else if (growth !== 'grew') {
       this.releaseWaiters(pool);
       const now = scheduler.now();
-      if (
-        isPoolTooHigh(pool.stats(), pool.settings) &&
-        now - pool.lastDecreaseAt > DECREASE_INTERVAL_MS
-      ) {
+      if (pool.policy.isTooHigh(pool.stats()) && now - pool.lastDecreaseAt > DECREASE_INTERVAL_MS) {
         metrics.actionInProgress.inc({ fn: 'decreaseDatastorePool' });
         try {
-          const over = amountToRelease(pool.stats(), pool.settings);
-          await this.deps.actions.releaseFreeCidrs(pool, over);
+          const over = pool.policy.excess(pool.stats());
+          await this.deps.actions.releaseFreeCidrs(pool, over, {
+            includeCooling: mode.releasesCoolingAddresses,
+          });
         } finally {
           metrics.actionInProgress.dec({ fn: 'decreaseDatastorePool' });
           pool.lastDecreaseAt = scheduler.now();
@@ -135,11 +134,11 @@ export class PoolManager {
    */
   private releaseWaiters(pool: CardPool): void {
     if (pool.waiters.count === 0) return;
-    const { scheduler, config } = this.deps;
+    const { scheduler, config, mode } = this.deps;
     const cooldownEnd = pool.datastore.nextCooldownEnd();
     const wait =
       cooldownEnd === undefined ? Number.POSITIVE_INFINITY : cooldownEnd - scheduler.now();
-    if (config.warmPoolMode === 'reactive' && wait <= config.addWaitSeconds * 1000) {
+    if (mode.waitsForCooldowns && wait <= config.addWaitSeconds * 1000) {
       scheduler.after(Math.max(0, wait), () => pool.waiters.capacityAdded());
       return;
     }
@@ -196,14 +195,14 @@ export class PoolManager {
   }
 
   private plan(pool: CardPool): IncreaseStep[] {
-    const { config } = this.deps;
-    const settings = pool.settings;
+    const { config, mode } = this.deps;
+    const policy = pool.policy;
     const allocatable = pool.datastore
-      .allocatableEnis(slotsPerEni(settings), config.customNetworking)
+      .allocatableEnis(policy.slotsPerEni, config.customNetworking)
       .map((eni) => ({ eniId: eni.id, usedSlots: eni.cidrCount }));
-    return planIncrease({
+    return mode.planGrowth({
       stats: pool.stats(),
-      settings,
+      policy,
       allocatableEnis: allocatable,
       newEniSlots: eniSlotsLeft({
         enisInDatastore: pool.datastore.eniCount,
@@ -211,7 +210,6 @@ export class PoolManager {
         unmanagedEnis: pool.unmanagedEnis,
         trunkReserve: 0,
       }),
-      mode: config.warmPoolMode,
       waitingAdds: pool.waiters.count,
     });
   }
@@ -219,14 +217,12 @@ export class PoolManager {
   private async freeOneEni(pool: CardPool): Promise<void> {
     if (this.deps.isTerminating()) return;
     const usage = this.eniUsage(pool);
-    if (!shouldRemoveExtraEnis(pool.stats(), pool.settings, usage)) return;
+    if (!shouldRemoveExtraEnis(pool.stats(), pool.policy, usage)) return;
     const victim = chooseEniToFree(
       usage,
-      pool.settings,
+      pool.policy,
       this.deps.scheduler.now(),
-      this.deps.config.warmPoolMode === 'reactive'
-        ? { keepPoolAboveLow: { stats: pool.stats() } }
-        : {},
+      this.deps.mode.keepsEnisThePoolNeeds ? { keepPoolAboveLow: { stats: pool.stats() } } : {},
     );
     if (!victim) return;
     if (await this.deps.actions.freeEni(pool, victim.eniId)) {

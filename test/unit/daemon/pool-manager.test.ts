@@ -84,6 +84,23 @@ describe('pool manager, interval mode (the reference: one step per pass)', () =>
     }
   });
 
+  it('a decrease takes the first `over` freeable CIDRs ENI by ENI', async () => {
+    const t = await setup({ warmPoolMode: 'interval' });
+    const first = await t.actions.growEni(t.pool, 'eni-primary', 2);
+    await t.actions.createEni(t.pool, 3);
+    expect(first).toBe(2);
+    const onPrimary = t.pool.datastore.freeableCidrs('eni-primary').map((c) => c.cidr);
+    const onSecond = t.pool.datastore.freeableCidrs('eni-1').map((c) => c.cidr);
+    t.ec2.calls.length = 0;
+    expect(await t.actions.releaseFreeCidrs(t.pool, 3, { includeCooling: true })).toBe(3);
+    const strip = (cidrs: string[]) => cidrs.map((cidr) => cidr.replace(/\/32$/, ''));
+    expect(t.ec2.callsOf('unassignPrivateIpAddresses')).toEqual([
+      ['eni-primary', strip(onPrimary)],
+      ['eni-1', strip(onSecond.slice(0, 1))],
+    ]);
+    expect(await t.actions.releaseFreeCidrs(t.pool, 0, { includeCooling: true })).toBe(0);
+  });
+
   it('a released address enters the 60 s reconcile cooldown', async () => {
     const t = await setup({ warmPoolMode: 'interval', warmIpTarget: 1, warmEniTarget: 0 });
     await t.actions.growEni(t.pool, 'eni-primary', 2);

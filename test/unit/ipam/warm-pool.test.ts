@@ -1,29 +1,81 @@
 import { describe, expect, it } from 'vitest';
 import {
-  chooseEniToFree,
+  chooseEniToFree as chooseEniToFreeWith,
   type EniUsage,
-  isEniDeletable,
+  isEniDeletable as isEniDeletableWith,
   MIN_ENI_LIFETIME_MS,
-  shouldRemoveExtraEnis,
-  statsWithout,
-} from '../../../src/ipam/eni-release.ts';
-import { amountToRelease, planCidrRelease } from '../../../src/ipam/pool-decrease.ts';
+  shouldRemoveExtraEnis as shouldRemoveExtraEnisWith,
+  statsWithout as statsWithoutIn,
+} from '../../../src/ipam/warm-pool/eni-release.ts';
 import {
   eniSlotsLeft,
-  newEniSize,
-  planIncrease,
-  prefixesNeeded,
-  reactiveDemand,
-  wantedOnExistingEni,
-} from '../../../src/ipam/pool-increase.ts';
-import {
-  isIpTargetMode,
-  isPoolTooHigh,
-  isPoolTooLow,
-  type PoolSettings,
-  type PoolStats,
-  targetState,
-} from '../../../src/ipam/pool-targets.ts';
+  type GrowthInput,
+  type IncreaseStep,
+} from '../../../src/ipam/warm-pool/growth-plan.ts';
+import { IpTarget } from '../../../src/ipam/warm-pool/ip-target.ts';
+import { poolModeFor } from '../../../src/ipam/warm-pool/pool-mode.ts';
+import type { PoolSettings, PoolStats } from '../../../src/ipam/warm-pool/pool-numbers.ts';
+import { WarmPoolPolicy, warmTargetFor } from '../../../src/ipam/warm-pool/warm-pool-policy.ts';
+
+/*
+ * The warm-pool rules, pinned by the reference's own numbers. The reference's functions are
+ * spelled out over the one policy object (src/ipam/warm-pool/), so each assertion reads as the
+ * rule it checks.
+ */
+const policy = (s: PoolSettings) => new WarmPoolPolicy(s);
+/** "Warm IP targets defined". */
+const isIpTargetMode = (s: PoolSettings) => warmTargetFor(s) instanceof IpTarget;
+/** `datastoreTargetState`: short and over in units; disabled outside IP-target mode. */
+function targetState(st: PoolStats, s: PoolSettings) {
+  const target = warmTargetFor(s);
+  return target instanceof IpTarget
+    ? { ...target.targetState(st), enabled: true }
+    : { short: 0, over: 0, enabled: false };
+}
+/** `isDatastorePoolTooLow` / `isDatastorePoolTooHigh`. */
+const isPoolTooLow = (st: PoolStats, s: PoolSettings) => policy(s).isTooLow(st);
+const isPoolTooHigh = (st: PoolStats, s: PoolSettings) => policy(s).isTooHigh(st);
+/** `getPrefixesNeeded` (PD) and the request on an existing ENI (`tryAssignIPs`). */
+const prefixesNeeded = (st: PoolStats, s: PoolSettings) => policy(s).unitsWhenShort(st);
+const wantedOnExistingEni = (st: PoolStats, s: PoolSettings) => policy(s).unitsWhenShort(st);
+/** `GetENIResourcesToAllocate`. */
+const newEniSize = (st: PoolStats, s: PoolSettings) => policy(s).newEniSize(st);
+/** The decrease amount (`decreaseDatastorePool`). */
+const amountToRelease = (st: PoolStats, s: PoolSettings) => policy(s).excess(st);
+/** Reactive mode's demand, in units. */
+const reactiveDemand = (st: PoolStats, s: PoolSettings, waiting: number) =>
+  policy(s).demand(st, waiting);
+/** A growth pass of the given pool mode. */
+function planIncrease(
+  input: Omit<GrowthInput, 'policy' | 'waitingAdds'> & {
+    readonly settings: PoolSettings;
+    readonly mode: 'interval' | 'reactive';
+    readonly waitingAdds?: number;
+  },
+): IncreaseStep[] {
+  const { settings: s, mode, waitingAdds, ...rest } = input;
+  return poolModeFor(mode).planGrowth({
+    ...rest,
+    policy: policy(s),
+    waitingAdds: waitingAdds ?? 0,
+  });
+}
+const shouldRemoveExtraEnis = (st: PoolStats, s: PoolSettings, enis: readonly EniUsage[]) =>
+  shouldRemoveExtraEnisWith(st, policy(s), enis);
+const isEniDeletable = (
+  eni: EniUsage,
+  sums: Parameters<typeof isEniDeletableWith>[1],
+  s: PoolSettings,
+  now: number,
+) => isEniDeletableWith(eni, sums, policy(s), now);
+const statsWithout = (st: PoolStats, eni: EniUsage, s: PoolSettings) =>
+  statsWithoutIn(st, eni, s.prefixDelegation);
+const chooseEniToFree = (
+  enis: readonly EniUsage[],
+  s: PoolSettings,
+  now: number,
+  options?: Parameters<typeof chooseEniToFreeWith>[3],
+) => chooseEniToFreeWith(enis, policy(s), now, options);
 
 function stats(partial: Partial<PoolStats> = {}): PoolStats {
   return {
@@ -447,22 +499,6 @@ describe('decrease (spec §4.8)', () => {
       ),
     ).toBe(2);
     expect(amountToRelease(stats({ totalIPs: 100 }), settings())).toBe(0);
-  });
-
-  it('takes the first `over` freeable CIDRs ENI by ENI', () => {
-    const plan = planCidrRelease(
-      [
-        { eniId: 'eni-a', cidrs: [] },
-        { eniId: 'eni-b', cidrs: ['10.0.0.5/32', '10.0.0.6/32'] },
-        { eniId: 'eni-c', cidrs: ['10.0.1.5/32', '10.0.1.6/32'] },
-      ],
-      3,
-    );
-    expect(plan).toEqual([
-      { eniId: 'eni-b', cidrs: ['10.0.0.5/32', '10.0.0.6/32'] },
-      { eniId: 'eni-c', cidrs: ['10.0.1.5/32'] },
-    ]);
-    expect(planCidrRelease([{ eniId: 'eni-b', cidrs: ['10.0.0.5/32'] }], 0)).toEqual([]);
   });
 });
 

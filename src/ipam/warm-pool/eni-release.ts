@@ -1,16 +1,11 @@
-import { PREFIX_SIZE } from './instance-limits.ts';
-import {
-  available,
-  cardTargets,
-  isIpTargetMode,
-  isPoolTooLow,
-  type PoolSettings,
-  type PoolStats,
-} from './pool-targets.ts';
+import { PREFIX_SIZE } from '../instance-limits.ts';
+import type { PoolStats } from './pool-numbers.ts';
+import type { WarmPoolPolicy } from './warm-pool-policy.ts';
 
 /**
- * Which ENI, if any, may be freed (spec/ipamd.md §4.6: `shouldRemoveExtraENIs` and the nine
- * conditions of `RemoveUnusedENIFromStore`).
+ * Which ENI, if any, may be freed (the reference's `shouldRemoveExtraENIs` and the nine
+ * conditions of `RemoveUnusedENIFromStore`); what the other ENIs must keep comes from the
+ * card's warm target.
  */
 
 /** An ENI must have been in the datastore this long before it may be freed. */
@@ -44,24 +39,10 @@ function isEmptyOrdinaryEni(eni: EniUsage): boolean {
 /** `shouldRemoveExtraENIs`: whether it is worth looking for an ENI to free at all. */
 export function shouldRemoveExtraEnis(
   stats: PoolStats,
-  settings: PoolSettings,
+  policy: WarmPoolPolicy,
   enis: readonly EniUsage[],
 ): boolean {
-  if (isIpTargetMode(settings) || settings.networkCard > 0) return true;
-  const free = available(stats);
-  if (!settings.prefixDelegation) {
-    return free >= (settings.warmEniTarget + 1) * settings.maxIPsPerEni;
-  }
-  if (free >= (settings.warmPrefixTarget + 1) * settings.maxIPsPerEni) return true;
-  return enis.some(isEmptyOrdinaryEni);
-}
-
-/** W and M as the release rules see them: rounded up to whole prefixes in PD mode. */
-function releaseTargets(settings: PoolSettings): { warmIp: number; minimumIp: number } {
-  const { warmIp, minimumIp } = cardTargets(settings);
-  if (!settings.prefixDelegation) return { warmIp, minimumIp };
-  const round = (n: number) => Math.ceil(n / PREFIX_SIZE) * PREFIX_SIZE;
-  return { warmIp: round(warmIp), minimumIp: round(minimumIp) };
+  return policy.target.mayHaveExtraEnis(stats, enis.some(isEmptyOrdinaryEni));
 }
 
 /**
@@ -71,7 +52,7 @@ function releaseTargets(settings: PoolSettings): { warmIp: number; minimumIp: nu
 export function isEniDeletable(
   eni: EniUsage,
   sums: { totalIPs: number; assignedIPs: number; zeroAssignedCidrs: number },
-  settings: PoolSettings,
+  policy: WarmPoolPolicy,
   now: number,
 ): boolean {
   if (eni.isPrimary || eni.isTrunk || eni.isEfa) return false;
@@ -86,28 +67,28 @@ export function isEniDeletable(
       };
   const otherTotal = sums.totalIPs - own.totalIPs;
   const otherFree = otherTotal - (sums.assignedIPs - own.assignedIPs);
-  const { warmIp, minimumIp } = releaseTargets(settings);
+  const { warmIp, minimumIp, warmPrefixes } = policy.target.keptWhenFreeingAnEni;
   if (warmIp !== 0 && otherFree < warmIp) return false;
   if (minimumIp !== 0 && otherTotal < minimumIp) return false;
-  if (
-    settings.prefixDelegation &&
-    settings.warmPrefixTarget !== 0 &&
-    sums.zeroAssignedCidrs - own.zeroAssignedCidrs < settings.warmPrefixTarget
-  ) {
+  if (warmPrefixes !== 0 && sums.zeroAssignedCidrs - own.zeroAssignedCidrs < warmPrefixes) {
     return false;
   }
   return true;
 }
 
 /** The card's stats as they would be without `eni` (which has no assigned or cooling address). */
-export function statsWithout(stats: PoolStats, eni: EniUsage, settings: PoolSettings): PoolStats {
-  const prefixes = settings.prefixDelegation ? eni.totalIPs / PREFIX_SIZE : 0;
+export function statsWithout(
+  stats: PoolStats,
+  eni: EniUsage,
+  prefixDelegation: boolean,
+): PoolStats {
+  const prefixes = prefixDelegation ? eni.totalIPs / PREFIX_SIZE : 0;
   return {
     totalIPs: eni.excluded ? stats.totalIPs : stats.totalIPs - eni.totalIPs,
     assignedIPs: stats.assignedIPs,
     coolingIPs: stats.coolingIPs,
     totalPrefixes: stats.totalPrefixes - prefixes,
-    freePrefixes: stats.freePrefixes - (settings.prefixDelegation ? eni.zeroAssignedCidrs : 0),
+    freePrefixes: stats.freePrefixes - (prefixDelegation ? eni.zeroAssignedCidrs : 0),
   };
 }
 
@@ -127,7 +108,7 @@ export interface ChooseOptions {
  */
 export function chooseEniToFree(
   enis: readonly EniUsage[],
-  settings: PoolSettings,
+  policy: WarmPoolPolicy,
   now: number,
   options: ChooseOptions = {},
 ): EniUsage | undefined {
@@ -141,8 +122,9 @@ export function chooseEniToFree(
   let chosen: EniUsage | undefined;
   const keep = options.keepPoolAboveLow;
   for (const eni of enis) {
-    if (!isEniDeletable(eni, sums, settings, now)) continue;
-    if (keep && isPoolTooLow(statsWithout(keep.stats, eni, settings), settings)) continue;
+    if (!isEniDeletable(eni, sums, policy, now)) continue;
+    if (keep && policy.isTooLow(statsWithout(keep.stats, eni, policy.settings.prefixDelegation)))
+      continue;
     if (!chosen || eni.deviceNumber > chosen.deviceNumber) chosen = eni;
   }
   return chosen;
