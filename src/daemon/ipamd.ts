@@ -11,7 +11,7 @@ import type { CardPool } from './card-pool.ts';
 import type { EniActions } from './eni-actions.ts';
 import type { NodeFacts } from './node-facts.ts';
 import { initNode, type NodeInitDeps } from './node-init.ts';
-import { PodNetwork } from './pod-network.ts';
+import { PodAllocator } from './pod-allocator.ts';
 import { PoolManager } from './pool-manager.ts';
 import { Reconciler } from './reconciler.ts';
 
@@ -31,7 +31,7 @@ export type IpamdDeps = NodeInitDeps;
 export class Ipamd {
   readonly node: NodeFacts;
   readonly pools: readonly CardPool[];
-  readonly podNetwork: PodNetwork;
+  readonly podNetwork: PodAllocator;
   readonly poolManager: PoolManager;
   readonly reconciler: Reconciler;
   private readonly deps: IpamdDeps;
@@ -67,7 +67,7 @@ export class Ipamd {
       metrics,
       unmanagedEnis: init.unmanagedEnis,
     });
-    this.podNetwork = new PodNetwork({
+    this.podNetwork = new PodAllocator({
       config,
       node: init.node,
       pools: init.pools,

@@ -1,32 +1,37 @@
-import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config/types.ts';
-import { PodNetwork, UNKNOWN_POD_ERROR } from '../../../src/daemon/pod-network.ts';
+import type {
+  PodAddRequest,
+  PodAddResult,
+  PodDelRequest,
+} from '../../../src/daemon/pod-allocation.ts';
+import { PodAllocator } from '../../../src/daemon/pod-allocator.ts';
 import { silentLogger } from '../../../src/observe/logger.ts';
-import { RpcError } from '../../../src/rpc/server.ts';
 import { setup } from './harness.ts';
 
-const request = (i: number) => ({
-  K8S_POD_NAME: `p${i}`,
-  K8S_POD_NAMESPACE: 'default',
-  K8S_POD_INFRA_CONTAINER_ID: `c${i}`,
-  Netns: `/var/run/netns/cni-${i}`,
-  IfName: 'eth0',
-  NetworkName: 'aws-cni',
-  ContainerID: `c${i}`,
-  ClientVersion: 'v0.1.0',
-  RequiresMultiNICAttachment: false,
+const request = (i: number): PodAddRequest => ({
+  key: { networkName: 'aws-cni', containerID: `c${i}`, ifName: 'eth0' },
+  pod: { namespace: 'default', name: `p${i}` },
+  netns: `/var/run/netns/cni-${i}`,
+  multiNic: false,
 });
-const delRequest = (i: number) => ({
-  ...request(i),
-  Reason: 'PodDeleted',
-  K8S_POD_UID: `uid-${i}`,
+const delRequest = (i: number): PodDelRequest => ({
+  key: request(i).key,
+  pod: request(i).pod,
+  podUid: `uid-${i}`,
+  reason: 'PodDeleted',
 });
+
+/** The one address a successful single-card ADD answers. */
+function addressOf(result: PodAddResult): string {
+  if (!result.ok) throw new Error(`ADD failed: ${result.reason}`);
+  return result.addresses[0]!.ipv4;
+}
 
 async function service(overrides: Partial<Config> = {}) {
   const t = await setup(overrides);
   const released: string[] = [];
-  const pods = new PodNetwork({
+  const pods = new PodAllocator({
     config: t.config,
     node: t.node,
     pools: [t.pool],
@@ -39,44 +44,42 @@ async function service(overrides: Partial<Config> = {}) {
   return { ...t, pods, released };
 }
 
-describe('AddNetwork', () => {
+describe('add (AddNetwork)', () => {
   it('answers the address, device, route table and the VPC CIDRs plus SNAT exclusions', async () => {
     const t = await service({
       excludeSnatCidrs: ['192.168.0.0/16'],
       networkPolicyMode: 'standard',
     });
     await t.pass();
-    const reply = await t.pods.addNetwork(request(1));
-    expect(reply).toMatchObject({
-      Success: true,
-      IPAllocationMetadata: [
+    const result = await t.pods.add(request(1));
+    expect(result).toEqual({
+      ok: true,
+      addresses: [
         {
-          IPv4Addr: expect.stringMatching(/^10\.0\./),
-          IPv6Addr: '',
-          DeviceNumber: 0,
-          RouteTableId: 254,
+          ipv4: expect.stringMatching(/^10\.0\./),
+          deviceNumber: 0,
+          routeTableId: 254,
         },
       ],
-      UseExternalSNAT: false,
-      VPCv4CIDRs: ['10.0.0.0/16', '192.168.0.0/16'],
-      NetworkPolicyMode: 'standard',
+      externalSnat: false,
+      vpcIpv4Cidrs: ['10.0.0.0/16', '192.168.0.0/16'],
+      networkPolicyMode: 'standard',
     });
   });
 
   it('with external SNAT: UseExternalSNAT and no exclusions', async () => {
     const t = await service({ externalSnat: true, excludeSnatCidrs: ['192.168.0.0/16'] });
     await t.pass();
-    expect(await t.pods.addNetwork(request(1))).toMatchObject({
-      UseExternalSNAT: true,
-      VPCv4CIDRs: ['10.0.0.0/16'],
+    expect(await t.pods.add(request(1))).toMatchObject({
+      externalSnat: true,
+      vpcIpv4Cidrs: ['10.0.0.0/16'],
     });
   });
 
   it('replies only after the checkpoint holding the address is on disk', async () => {
     const t = await service();
     await t.pass();
-    const reply = await t.pods.addNetwork(request(1));
-    const ip = reply.IPAllocationMetadata[0]!.IPv4Addr;
+    const ip = addressOf(await t.pods.add(request(1)));
     expect(t.fs.files.get('/run/aws-node/ipam.json')).toContain(`"ipv4":"${ip}"`);
   });
 
@@ -84,38 +87,43 @@ describe('AddNetwork', () => {
     const t = await service();
     await t.pass();
     t.fs.failWith = (op) => (op === 'rename' ? new Error('disk full') : undefined);
-    const reply = await t.pods.addNetwork(request(1));
-    expect(reply.Success).toBe(false);
+    const result = await t.pods.add(request(1));
+    expect(result).toEqual({ ok: false, reason: 'checkpoint write failed: Error: disk full' });
     expect(t.pool.stats().assignedIPs).toBe(0);
     t.fs.failWith = () => undefined;
-    expect((await t.pods.addNetwork(request(1))).Success).toBe(true);
+    expect((await t.pods.add(request(1))).ok).toBe(true);
   });
 
   it('a repeated ADD returns the same address', async () => {
     const t = await service();
     await t.pass();
-    const first = await t.pods.addNetwork(request(1));
-    const second = await t.pods.addNetwork(request(1));
-    expect(second.IPAllocationMetadata).toEqual(first.IPAllocationMetadata);
+    const first = await t.pods.add(request(1));
+    const second = await t.pods.add(request(1));
+    expect(second).toEqual(first);
     expect(t.pool.stats().assignedIPs).toBe(1);
   });
 
+  const required = 'ContainerID, IfName and NetworkName are required';
   it.each([
-    ['ContainerID', { ContainerID: '' }],
-    ['IfName', { IfName: '' }],
-    ['NetworkName', { NetworkName: '' }],
-    ['multi-NIC without ENABLE_MULTI_NIC', { RequiresMultiNICAttachment: true }],
-  ])('refuses a request without %s (Success=false)', async (_label, change) => {
+    ['ContainerID', { key: { ...request(1).key, containerID: '' } }, required],
+    ['IfName', { key: { ...request(1).key, ifName: '' } }, required],
+    ['NetworkName', { key: { ...request(1).key, networkName: '' } }, required],
+    [
+      'multi-NIC without ENABLE_MULTI_NIC',
+      { multiNic: true },
+      'the pod asks for multi-NIC attachment but ENABLE_MULTI_NIC is off',
+    ],
+  ])('refuses a request without %s (a failure, not an exception)', async (_label, change, reason) => {
     const t = await service();
     await t.pass();
-    expect((await t.pods.addNetwork({ ...request(1), ...change })).Success).toBe(false);
+    expect(await t.pods.add({ ...request(1), ...change })).toEqual({ ok: false, reason });
     expect(t.pool.stats().assignedIPs).toBe(0);
   });
 
   it('reactive: an ADD on an empty pool waits for the capacity the pool manager gets', async () => {
     const t = await service();
-    const reply = await t.pods.addNetwork(request(1));
-    expect(reply.Success).toBe(true);
+    const result = await t.pods.add(request(1));
+    expect(result.ok).toBe(true);
     // 1 waiting ADD + WARM_ENI_TARGET × 9 = 10 addresses: the primary ENI and one more ENI.
     expect(t.ec2.mutations()).toEqual(['assignPrivateIpv4Addresses', 'allocateEni']);
     expect(
@@ -128,10 +136,10 @@ describe('AddNetwork', () => {
   it('an ADD fails at once when no capacity is coming (node full), without waiting out ADD_WAIT_SECONDS', async () => {
     const t = await service({ maxEni: 1 });
     await t.pass();
-    for (let i = 0; i < 9; i++) expect((await t.pods.addNetwork(request(i))).Success).toBe(true);
+    for (let i = 0; i < 9; i++) expect((await t.pods.add(request(i))).ok).toBe(true);
     const started = t.scheduler.now();
-    const reply = await t.pods.addNetwork(request(99));
-    expect(reply.Success).toBe(false);
+    const result = await t.pods.add(request(99));
+    expect(result).toEqual({ ok: false, reason: 'no available IP addresses' });
     expect(t.scheduler.now()).toBe(started);
     expect((await t.metrics.noAvailableIpAddresses.get()).values[0]?.value).toBe(1);
   });
@@ -139,9 +147,12 @@ describe('AddNetwork', () => {
   it('a caller that went away while waiting never gets an address, even if capacity then arrives', async () => {
     const t = await service();
     const controller = new AbortController();
-    const reply = t.pods.addNetwork(request(1), controller.signal);
+    const result = t.pods.add(request(1), controller.signal);
     controller.abort();
-    expect((await reply).Success).toBe(false);
+    expect(await result).toEqual({
+      ok: false,
+      reason: 'the caller cancelled the call while it waited for an address',
+    });
     await t.pool.exclusive(async () => {});
     expect(t.pool.stats().assignedIPs).toBe(0);
     expect(
@@ -153,21 +164,22 @@ describe('AddNetwork', () => {
 
   it('ADD_WAIT_SECONDS=0: fails at once and does not wake the pool manager', async () => {
     const t = await service({ addWaitSeconds: 0 });
-    expect((await t.pods.addNetwork(request(1))).Success).toBe(false);
+    expect((await t.pods.add(request(1))).ok).toBe(false);
     await new Promise((resolve) => setImmediate(resolve));
     expect(t.ec2.calls).toEqual([]);
   });
 });
 
-describe('DelNetwork', () => {
+describe('del (DelNetwork)', () => {
   it('releases the address and answers it; the address cools down', async () => {
     const t = await service();
     await t.pass();
-    const ip = (await t.pods.addNetwork(request(1))).IPAllocationMetadata[0]!.IPv4Addr;
-    const reply = await t.pods.delNetwork(delRequest(1));
-    expect(reply).toMatchObject({
-      Success: true,
-      IPAllocationMetadata: [{ IPv4Addr: ip, DeviceNumber: 0, RouteTableId: 254 }],
+    const ip = addressOf(await t.pods.add(request(1)));
+    const result = await t.pods.del(delRequest(1));
+    expect(result).toEqual({
+      ok: true,
+      released: [{ ipv4: ip, deviceNumber: 0, routeTableId: 254 }],
+      networkPolicyMode: t.config.networkPolicyMode,
     });
     expect(t.pool.stats()).toMatchObject({ assignedIPs: 0, coolingIPs: 1 });
     const file = JSON.parse(t.fs.files.get('/run/aws-node/ipam.json')!);
@@ -175,27 +187,23 @@ describe('DelNetwork', () => {
     expect(file.cooldown).toEqual([{ ipv4: ip, unassignedTimestamp: expect.any(Number) }]);
   });
 
-  it('an unknown pod is a gRPC error with the reference text old plugins match on', async () => {
+  it('an unknown pod is its own failure (src/rpc answers it with the reference text)', async () => {
     const t = await service();
-    const failure = t.pods.delNetwork(delRequest(7));
-    await expect(failure).rejects.toBeInstanceOf(RpcError);
-    await expect(failure).rejects.toMatchObject({
-      code: grpc.status.UNKNOWN,
-      message: UNKNOWN_POD_ERROR,
-    });
-    expect(UNKNOWN_POD_ERROR).toBe('1 error occurred:\n\t* datastore: unknown pod\n\n');
+    expect(await t.pods.del(delRequest(7))).toEqual({ ok: false, failure: 'unknown-pod' });
   });
 
   it('a failed checkpoint write fails the DEL and the pod keeps its address', async () => {
     const t = await service();
     await t.pass();
-    const ip = (await t.pods.addNetwork(request(1))).IPAllocationMetadata[0]!.IPv4Addr;
+    const ip = addressOf(await t.pods.add(request(1)));
     t.fs.failWith = (op) => (op === 'sync' ? new Error('I/O error') : undefined);
-    await expect(t.pods.delNetwork(delRequest(1))).rejects.toMatchObject({
-      code: grpc.status.INTERNAL,
+    expect(await t.pods.del(delRequest(1))).toEqual({
+      ok: false,
+      failure: 'checkpoint-failed',
+      error: 'Error: I/O error',
     });
     t.fs.failWith = () => undefined;
-    expect((await t.pods.addNetwork(request(1))).IPAllocationMetadata[0]!.IPv4Addr).toBe(ip);
+    expect(addressOf(await t.pods.add(request(1)))).toBe(ip);
   });
 
   it('PD off and the address came from a prefix: the ENI prefixes are given back', async () => {
@@ -209,23 +217,23 @@ describe('DelNetwork', () => {
     const [prefix] = await t.ec2.assignIpv4Prefixes('eni-primary', 1);
     t.pool.datastore.addCidr('eni-primary', prefix!, true);
     t.pool.datastore.setPrefixDelegation(true);
-    await t.pods.addNetwork(request(1));
+    await t.pods.add(request(1));
     t.pool.datastore.setPrefixDelegation(false);
-    await t.pods.delNetwork(delRequest(1));
+    await t.pods.del(delRequest(1));
     expect(t.released).toEqual(['eni-primary']);
   });
 });
 
-describe('GetNetworkPolicyConfigs', () => {
+describe('networkPolicyFacts (GetNetworkPolicyConfigs)', () => {
   it('answers the node facts', async () => {
     const t = await service({ networkPolicyMode: 'strict' });
-    expect(t.pods.networkPolicyConfigs()).toEqual({
-      NetworkPolicyMode: 'strict',
-      MultiNICEnabled: false,
-      NodeIPv4: '10.0.0.10',
-      NodeIPv6: '',
-      InstanceID: 'i-fake',
-      Region: 'us-west-2',
+    expect(t.pods.networkPolicyFacts()).toEqual({
+      networkPolicyMode: 'strict',
+      multiNicEnabled: false,
+      nodeIpv4: '10.0.0.10',
+      nodeIpv6: '',
+      instanceId: 'i-fake',
+      region: 'us-west-2',
     });
   });
 });
