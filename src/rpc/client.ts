@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { MessageInit } from '../wire/fields.ts';
 import type { HealthCheckResponse } from '../wire/health-messages.ts';
 import { CNI_BACKEND, CONFIG_SERVER_BACKEND, HEALTH, type WireMethod } from '../wire/methods.ts';
 import type {
@@ -25,11 +26,11 @@ export class IpamdClient {
     this.channel = new grpc.Client(`unix://${socketPath}`, grpc.credentials.createInsecure());
   }
 
-  addNetwork(request: Partial<AddNetworkRequest>, deadlineMs = 60_000): Promise<AddNetworkReply> {
+  addNetwork(request: MessageInit<AddNetworkRequest>, deadlineMs = 60_000): Promise<AddNetworkReply> {
     return this.call(CNI_BACKEND.AddNetwork, request, deadlineMs);
   }
 
-  delNetwork(request: Partial<DelNetworkRequest>, deadlineMs = 60_000): Promise<DelNetworkReply> {
+  delNetwork(request: MessageInit<DelNetworkRequest>, deadlineMs = 60_000): Promise<DelNetworkReply> {
     return this.call(CNI_BACKEND.DelNetwork, request, deadlineMs);
   }
 
@@ -62,11 +63,11 @@ export class IpamdClient {
 
   private call<Req, Res>(
     method: WireMethod<Req, Res>,
-    request: Partial<Req>,
+    request: MessageInit<Req>,
     deadlineMs: number,
   ): Promise<Res> {
     return new Promise((resolve, reject) => {
-      const call = this.channel.makeUnaryRequest<Partial<Req>, Res>(
+      const call = this.channel.makeUnaryRequest<MessageInit<Req>, Res>(
         method.path,
         (message) => asBuffer(method.request.encode(message)),
         (bytes) => method.response.decode(bytes),

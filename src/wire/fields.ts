@@ -22,11 +22,20 @@ export interface Field<V> {
   read(reader: ProtoReader, current: V): V;
 }
 
+/** A message to encode: any field may be left out, in nested messages too. */
+export type MessageInit<T> = {
+  [K in keyof T]?: T[K] extends readonly (infer E)[]
+    ? E extends object
+      ? MessageInit<E>[]
+      : T[K]
+    : T[K];
+};
+
 export interface MessageCodec<T> {
   /** The protobuf full name, e.g. `rpc.AddNetworkRequest`. */
   readonly typeName: string;
   /** Missing fields encode as their defaults (i.e. not at all). */
-  encode(message: Partial<T>): Uint8Array;
+  encode(message: T | MessageInit<T>): Uint8Array;
   decode(bytes: Uint8Array): T;
   /** Decodes `bytes[start, end)`; errors give offsets within `bytes`. */
   decodeRange(bytes: Uint8Array, start: number, end: number): T;
