@@ -50,7 +50,10 @@ export type ClientVersionVerdict =
     }
   | { readonly accepted: false; readonly message: string };
 
-export function judgeClientVersion(clientVersion: string, ipamdVersion: string): ClientVersionVerdict {
+export function judgeClientVersion(
+  clientVersion: string,
+  ipamdVersion: string,
+): ClientVersionVerdict {
   if (sameVersion(clientVersion, ipamdVersion)) return { accepted: true };
   if (clientVersion.trim() === '') return { accepted: true, mismatch: EMPTY_VERSION };
   const client = parseVersion(clientVersion);

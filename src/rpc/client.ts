@@ -26,11 +26,17 @@ export class IpamdClient {
     this.channel = new grpc.Client(`unix://${socketPath}`, grpc.credentials.createInsecure());
   }
 
-  addNetwork(request: MessageInit<AddNetworkRequest>, deadlineMs = 60_000): Promise<AddNetworkReply> {
+  addNetwork(
+    request: MessageInit<AddNetworkRequest>,
+    deadlineMs = 60_000,
+  ): Promise<AddNetworkReply> {
     return this.call(CNI_BACKEND.AddNetwork, request, deadlineMs);
   }
 
-  delNetwork(request: MessageInit<DelNetworkRequest>, deadlineMs = 60_000): Promise<DelNetworkReply> {
+  delNetwork(
+    request: MessageInit<DelNetworkRequest>,
+    deadlineMs = 60_000,
+  ): Promise<DelNetworkReply> {
     return this.call(CNI_BACKEND.DelNetwork, request, deadlineMs);
   }
 

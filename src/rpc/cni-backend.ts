@@ -1,5 +1,4 @@
 import * as grpc from '@grpc/grpc-js';
-import type { IpamKey } from '../ipam/ipam-key.ts';
 import { UNKNOWN_POD_ERROR } from '../wire/reference-errors.ts';
 import {
   type AddNetworkReply,
@@ -27,30 +26,36 @@ import type {
  * reference's ipamd answers them (its `AddNetwork` / `DelNetwork`).
  */
 
-function keyOf(message: { NetworkName: string; ContainerID: string; IfName: string }): IpamKey {
+/** The fields AddNetworkRequest and DelNetworkRequest share: who the pod is and its IPAM key. */
+interface PodFields {
+  K8S_POD_NAME: string;
+  K8S_POD_NAMESPACE: string;
+  NetworkName: string;
+  ContainerID: string;
+  IfName: string;
+}
+
+function podOf(message: PodFields): Pick<AllocatorAddRequest, 'key' | 'pod'> {
   return {
-    networkName: message.NetworkName,
-    containerID: message.ContainerID,
-    ifName: message.IfName,
+    key: {
+      networkName: message.NetworkName,
+      containerID: message.ContainerID,
+      ifName: message.IfName,
+    },
+    pod: { namespace: message.K8S_POD_NAMESPACE, name: message.K8S_POD_NAME },
   };
 }
 
 export function addRequestOf(message: AddNetworkRequest): AllocatorAddRequest {
   return {
-    key: keyOf(message),
-    pod: { namespace: message.K8S_POD_NAMESPACE, name: message.K8S_POD_NAME },
+    ...podOf(message),
     netns: message.Netns,
     multiNic: message.RequiresMultiNICAttachment,
   };
 }
 
 export function delRequestOf(message: DelNetworkRequest): AllocatorDelRequest {
-  return {
-    key: keyOf(message),
-    pod: { namespace: message.K8S_POD_NAMESPACE, name: message.K8S_POD_NAME },
-    podUid: message.K8S_POD_UID,
-    reason: message.Reason,
-  };
+  return { ...podOf(message), podUid: message.K8S_POD_UID, reason: message.Reason };
 }
 
 function allocationMetadataOf(address: AllocatedAddress): IPAllocationMetadata {

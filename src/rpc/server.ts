@@ -61,8 +61,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     }),
   });
   server.addService(serverServiceDefinition(CONFIG_SERVER_BACKEND), {
-    GetNetworkPolicyConfigs: unary(logger, CONFIG_SERVER_BACKEND.GetNetworkPolicyConfigs, async () =>
-      networkPolicyConfigReplyOf(service.networkPolicyFacts()),
+    GetNetworkPolicyConfigs: unary(
+      logger,
+      CONFIG_SERVER_BACKEND.GetNetworkPolicyConfigs,
+      async () => networkPolicyConfigReplyOf(service.networkPolicyFacts()),
     ),
   });
   server.addService(serverServiceDefinition(HEALTH), health.handlers());

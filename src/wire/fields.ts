@@ -60,6 +60,10 @@ function readString(reader: ProtoReader): string {
   }
 }
 
+function checkList(values: unknown): asserts values is unknown[] {
+  if (!Array.isArray(values)) throw new WireError(`expected a list, got ${describe(values)}`);
+}
+
 function checkString(value: unknown): asserts value is string {
   if (typeof value !== 'string') throw new WireError(`expected a string, got ${describe(value)}`);
 }
@@ -85,7 +89,8 @@ function bool(number: number): Field<boolean> {
     wireType: WIRE_VARINT,
     empty: () => false,
     write(writer, value) {
-      if (typeof value !== 'boolean') throw new WireError(`expected a boolean, got ${describe(value)}`);
+      if (typeof value !== 'boolean')
+        throw new WireError(`expected a boolean, got ${describe(value)}`);
       if (!value) return;
       writer.tag(number, WIRE_VARINT);
       writer.uint32(1);
@@ -143,7 +148,7 @@ function repeatedString(number: number): Field<string[]> {
     wireType: WIRE_LENGTH_DELIMITED,
     empty: () => [],
     write(writer, values) {
-      if (!Array.isArray(values)) throw new WireError(`expected a list, got ${describe(values)}`);
+      checkList(values);
       for (const value of values) {
         checkString(value);
         writer.tag(number, WIRE_LENGTH_DELIMITED);
@@ -163,7 +168,7 @@ function repeatedMessage<T>(number: number, codec: MessageCodec<T>): Field<T[]> 
     wireType: WIRE_LENGTH_DELIMITED,
     empty: () => [],
     write(writer, values) {
-      if (!Array.isArray(values)) throw new WireError(`expected a list, got ${describe(values)}`);
+      checkList(values);
       for (const value of values) {
         writer.tag(number, WIRE_LENGTH_DELIMITED);
         writer.bytes(codec.encode(value));

@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PodAllocator } from '../../../src/daemon/pod-allocator.ts';
 import { silentLogger } from '../../../src/observe/logger.ts';
 import { IpamdClient } from '../../../src/rpc/client.ts';
 import { type RunningGrpcServer, startGrpcServer } from '../../../src/rpc/server.ts';
@@ -16,7 +15,7 @@ import type {
   DelNetworkReply,
   DelNetworkRequest,
 } from '../../../src/wire/rpc-messages.ts';
-import { setup } from '../../unit/daemon/harness.ts';
+import { allocatorSetup } from '../../unit/daemon/pod-allocator-setup.ts';
 
 /**
  * The reference's `aws-cni` plugin against our gRPC server and the real PodAllocator, over a Unix
@@ -75,7 +74,8 @@ function ourClient(socketPath: string): CniApi {
   };
 }
 
-function referenceAdd(pod: string, clientVersion: string): AddNetworkRequest {
+/** The fields the reference plugin sends on both ADD and DEL, for pod `pod` of namespace default. */
+function referencePod(pod: string, clientVersion: string) {
   return {
     ClientVersion: clientVersion,
     K8S_POD_NAME: pod,
@@ -84,23 +84,19 @@ function referenceAdd(pod: string, clientVersion: string): AddNetworkRequest {
     ContainerID: `infra-${pod}`,
     IfName: 'eth0',
     NetworkName: 'aws-cni',
+  };
+}
+
+function referenceAdd(pod: string, clientVersion: string): AddNetworkRequest {
+  return {
+    ...referencePod(pod, clientVersion),
     Netns: `/var/run/netns/cni-${pod}`,
     RequiresMultiNICAttachment: false,
   };
 }
 
 function referenceDel(pod: string, clientVersion: string): DelNetworkRequest {
-  return {
-    ClientVersion: clientVersion,
-    K8S_POD_NAME: pod,
-    K8S_POD_NAMESPACE: 'default',
-    K8S_POD_INFRA_CONTAINER_ID: `infra-${pod}`,
-    ContainerID: `infra-${pod}`,
-    IfName: 'eth0',
-    NetworkName: 'aws-cni',
-    Reason: 'PodDeleted',
-    K8S_POD_UID: `uid-${pod}`,
-  };
+  return { ...referencePod(pod, clientVersion), Reason: 'PodDeleted', K8S_POD_UID: `uid-${pod}` };
 }
 
 async function statusOf(call: Promise<unknown>): Promise<grpc.ServiceError> {
@@ -119,23 +115,13 @@ afterEach(async () => {
 });
 
 async function node(makeClient: (socketPath: string) => CniApi) {
-  const t = await setup();
+  const t = await allocatorSetup();
   await t.pass();
-  const allocator = new PodAllocator({
-    config: t.config,
-    node: t.node,
-    pools: [t.pool],
-    scheduler: t.scheduler,
-    logger: silentLogger(),
-    metrics: t.metrics,
-    wakePool: (pool, reason) => t.manager.wake(pool, reason),
-    releaseUnusedPrefixes: () => undefined,
-  });
   const dir = mkdtempSync(join(tmpdir(), 'ipamd-reference-plugin-'));
   const socketPath = join(dir, 'ipamd.sock');
   const server: RunningGrpcServer = await startGrpcServer({
     socketPath,
-    service: allocator,
+    service: t.pods,
     version: VERSION,
     logger: silentLogger(),
     metrics: t.metrics,

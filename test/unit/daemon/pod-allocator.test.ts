@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Config } from '../../../src/config/types.ts';
 import type {
   PodAddRequest,
   PodAddResult,
   PodDelRequest,
 } from '../../../src/daemon/pod-allocation.ts';
-import { PodAllocator } from '../../../src/daemon/pod-allocator.ts';
-import { silentLogger } from '../../../src/observe/logger.ts';
-import { setup } from './harness.ts';
+import { allocatorSetup } from './pod-allocator-setup.ts';
 
 const request = (i: number): PodAddRequest => ({
   key: { networkName: 'aws-cni', containerID: `c${i}`, ifName: 'eth0' },
@@ -28,21 +25,7 @@ function addressOf(result: PodAddResult): string {
   return result.addresses[0]!.ipv4;
 }
 
-async function service(overrides: Partial<Config> = {}) {
-  const t = await setup(overrides);
-  const released: string[] = [];
-  const pods = new PodAllocator({
-    config: t.config,
-    node: t.node,
-    pools: [t.pool],
-    scheduler: t.scheduler,
-    logger: silentLogger(),
-    metrics: t.metrics,
-    wakePool: (pool, reason) => t.manager.wake(pool, reason),
-    releaseUnusedPrefixes: (_pool, eniId) => released.push(eniId),
-  });
-  return { ...t, pods, released };
-}
+const service = allocatorSetup;
 
 describe('add (AddNetwork)', () => {
   it('answers the address, device, route table and the VPC CIDRs plus SNAT exclusions', async () => {
@@ -113,12 +96,15 @@ describe('add (AddNetwork)', () => {
       { multiNic: true },
       'the pod asks for multi-NIC attachment but ENABLE_MULTI_NIC is off',
     ],
-  ])('refuses a request without %s (a failure, not an exception)', async (_label, change, reason) => {
-    const t = await service();
-    await t.pass();
-    expect(await t.pods.add({ ...request(1), ...change })).toEqual({ ok: false, reason });
-    expect(t.pool.stats().assignedIPs).toBe(0);
-  });
+  ])(
+    'refuses a request without %s (a failure, not an exception)',
+    async (_label, change, reason) => {
+      const t = await service();
+      await t.pass();
+      expect(await t.pods.add({ ...request(1), ...change })).toEqual({ ok: false, reason });
+      expect(t.pool.stats().assignedIPs).toBe(0);
+    },
+  );
 
   it('reactive: an ADD on an empty pool waits for the capacity the pool manager gets', async () => {
     const t = await service();

@@ -12,6 +12,7 @@ import {
   ipAllocationMetadataCodec,
 } from '../../../src/wire/rpc-messages.ts';
 import { WireError } from '../../../src/wire/wire-error.ts';
+import { arbitrary } from './arbitraries.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const bytesOf = (hexText: string) => new Uint8Array(Buffer.from(hexText.replace(/ /g, ''), 'hex'));
@@ -226,6 +227,12 @@ describe('proto3 codec: bad input is refused with a message naming the message a
     expect(() => addNetworkRequestCodec.encode({ ContainerID: 5 as unknown as string })).toThrow(
       'rpc.AddNetworkRequest.ContainerID: expected a string, got number 5',
     );
+    expect(() => addNetworkReplyCodec.encode({ VPCv4CIDRs: 'x' as unknown as string[] })).toThrow(
+      'rpc.AddNetworkReply.VPCv4CIDRs: expected a list, got "x"',
+    );
+    expect(() => addNetworkReplyCodec.encode({ Success: 1 as unknown as boolean })).toThrow(
+      'rpc.AddNetworkReply.Success: expected a boolean, got number 1',
+    );
     expect(() =>
       healthCheckResponseCodec.encode({ status: 'FINE' as unknown as 'SERVING' }),
     ).toThrow(
@@ -240,30 +247,9 @@ describe('proto3 codec: bad input is refused with a message naming the message a
 });
 
 describe('proto3 codec properties', () => {
-  const int32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
-  const text = fc.string({ unit: 'grapheme', maxLength: 20 });
-  const metadata = fc.record({
-    IPv4Addr: text,
-    IPv6Addr: text,
-    DeviceNumber: int32,
-    RouteTableId: int32,
-  });
-  const reply = fc.record({
-    Success: fc.boolean(),
-    IPAllocationMetadata: fc.array(metadata, { maxLength: 4 }),
-    UseExternalSNAT: fc.boolean(),
-    VPCv4CIDRs: fc.array(text, { maxLength: 4 }),
-    VPCv6CIDRs: fc.array(text, { maxLength: 4 }),
-    PodVlanId: int32,
-    PodENIMAC: text,
-    PodENISubnetGW: text,
-    ParentIfIndex: int32,
-    NetworkPolicyMode: text,
-  });
-
   it('decode(encode(m)) = m for any AddNetworkReply', () => {
     fc.assert(
-      fc.property(reply, (m) => {
+      fc.property(arbitrary.addNetworkReply, (m) => {
         expect(addNetworkReplyCodec.decode(addNetworkReplyCodec.encode(m))).toEqual(m);
       }),
     );

@@ -9,6 +9,7 @@ import {
   addNetworkRequestCodec,
   delNetworkReplyCodec,
 } from '../../../src/wire/rpc-messages.ts';
+import { arbitrary } from './arbitraries.ts';
 
 /**
  * Wire compatibility with an independent implementation: protobufjs (through @grpc/proto-loader)
@@ -171,48 +172,10 @@ describe.each(Object.entries(pairs))('%s: ours and protobufjs agree', (_name, pa
 });
 
 describe('random messages cross between the two implementations unchanged', () => {
-  const int32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
-  const text = fc.string({ unit: 'binary', maxLength: 16 });
-  const metadata = fc.record({
-    IPv4Addr: text,
-    IPv6Addr: text,
-    DeviceNumber: int32,
-    RouteTableId: int32,
-  });
-  const addReply = fc.record({
-    Success: fc.boolean(),
-    IPAllocationMetadata: fc.array(metadata, { maxLength: 3 }),
-    UseExternalSNAT: fc.boolean(),
-    VPCv4CIDRs: fc.array(text, { maxLength: 3 }),
-    VPCv6CIDRs: fc.array(text, { maxLength: 3 }),
-    PodVlanId: int32,
-    PodENIMAC: text,
-    PodENISubnetGW: text,
-    ParentIfIndex: int32,
-    NetworkPolicyMode: text,
-  });
-  const delReply = fc.record({
-    Success: fc.boolean(),
-    IPAllocationMetadata: fc.array(metadata, { maxLength: 3 }),
-    PodVlanId: int32,
-    NetworkPolicyMode: text,
-  });
-  const addRequest = fc.record({
-    K8S_POD_NAME: text,
-    K8S_POD_NAMESPACE: text,
-    K8S_POD_INFRA_CONTAINER_ID: text,
-    Netns: text,
-    IfName: text,
-    NetworkName: text,
-    ContainerID: text,
-    ClientVersion: text,
-    RequiresMultiNICAttachment: fc.boolean(),
-  });
-
   it.each([
-    ['AddNetworkReply', addReply, addNetworkReplyCodec],
-    ['DelNetworkReply', delReply, delNetworkReplyCodec],
-    ['AddNetworkRequest', addRequest, addNetworkRequestCodec],
+    ['AddNetworkReply', arbitrary.addNetworkReply, addNetworkReplyCodec],
+    ['DelNetworkReply', arbitrary.delNetworkReply, delNetworkReplyCodec],
+    ['AddNetworkRequest', arbitrary.addNetworkRequest, addNetworkRequestCodec],
   ] as const)('%s', (name, arbitrary, codec) => {
     const other = pairs[name]!.theirs;
     fc.assert(
