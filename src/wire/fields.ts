@@ -142,7 +142,12 @@ function enumeration<S extends string>(number: number, names: readonly S[]): Fie
   };
 }
 
-function repeatedString(number: number): Field<string[]> {
+/** A repeated length-delimited field: each element is its own tag and value (never packed). */
+function repeated<E>(
+  number: number,
+  writeOne: (writer: ProtoWriter, value: E) => void,
+  readOne: (reader: ProtoReader) => E,
+): Field<E[]> {
   return {
     number,
     wireType: WIRE_LENGTH_DELIMITED,
@@ -150,36 +155,37 @@ function repeatedString(number: number): Field<string[]> {
     write(writer, values) {
       checkList(values);
       for (const value of values) {
-        checkString(value);
         writer.tag(number, WIRE_LENGTH_DELIMITED);
-        writer.string(value);
+        writeOne(writer, value);
       }
     },
     read(reader, current) {
-      current.push(readString(reader));
+      current.push(readOne(reader));
       return current;
     },
   };
 }
 
-function repeatedMessage<T>(number: number, codec: MessageCodec<T>): Field<T[]> {
-  return {
+function repeatedString(number: number): Field<string[]> {
+  return repeated(
     number,
-    wireType: WIRE_LENGTH_DELIMITED,
-    empty: () => [],
-    write(writer, values) {
-      checkList(values);
-      for (const value of values) {
-        writer.tag(number, WIRE_LENGTH_DELIMITED);
-        writer.bytes(codec.encode(value));
-      }
+    (writer, value) => {
+      checkString(value);
+      writer.string(value);
     },
-    read(reader, current) {
+    readString,
+  );
+}
+
+function repeatedMessage<T>(number: number, codec: MessageCodec<T>): Field<T[]> {
+  return repeated(
+    number,
+    (writer, value) => writer.bytes(codec.encode(value)),
+    (reader) => {
       const { start, end } = reader.lengthDelimited();
-      current.push(codec.decodeRange(reader.bytes, start, end));
-      return current;
+      return codec.decodeRange(reader.bytes, start, end);
     },
-  };
+  );
 }
 
 export const field = { string, bool, int32, enumeration, repeatedString, repeatedMessage };
