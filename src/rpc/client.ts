@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import type { MessageInit } from '../wire/fields.ts';
 import type { HealthCheckResponse } from '../wire/health-messages.ts';
+import type { MessageInit } from '../wire/message-codec.ts';
 import { CNI_BACKEND, CONFIG_SERVER_BACKEND, HEALTH, type WireMethod } from '../wire/methods.ts';
 import type {
   AddNetworkReply,

@@ -1,4 +1,5 @@
-import { field, type MessageCodec, messageCodec } from './fields.ts';
+import { field } from './field-kinds.ts';
+import { type MessageCodec, messageCodec } from './message-codec.ts';
 
 /** grpc.health.v1 (proto/health.proto): what `vpc-ipamd probe` and kubelet's probes exchange. */
 

@@ -1,10 +1,10 @@
-import type { MessageCodec } from './fields.ts';
 import {
   type HealthCheckRequest,
   type HealthCheckResponse,
   healthCheckRequestCodec,
   healthCheckResponseCodec,
 } from './health-messages.ts';
+import type { MessageCodec } from './message-codec.ts';
 import {
   type AddNetworkReply,
   type AddNetworkRequest,

@@ -1,4 +1,5 @@
-import { field, type MessageCodec, messageCodec } from './fields.ts';
+import { field } from './field-kinds.ts';
+import { type MessageCodec, messageCodec } from './message-codec.ts';
 
 /**
  * The messages of proto/rpc.proto (package `rpc`, the reference's field numbers) as plain

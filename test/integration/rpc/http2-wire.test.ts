@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/observe/logger.ts';
 import type { PodAllocatorPort } from '../../../src/rpc/pod-allocator-port.ts';
 import { type RunningGrpcServer, startGrpcServer } from '../../../src/rpc/server.ts';
-import type { MessageInit } from '../../../src/wire/fields.ts';
 import { FrameReader, frameMessage } from '../../../src/wire/framing.ts';
 import { decodeGrpcMessage, GRPC_STATUS } from '../../../src/wire/grpc-status.ts';
+import type { MessageInit } from '../../../src/wire/message-codec.ts';
 import { CNI_BACKEND, HEALTH, type WireMethod } from '../../../src/wire/methods.ts';
 import { isUnknownPodError, UNKNOWN_POD_ERROR } from '../../../src/wire/reference-errors.ts';
 

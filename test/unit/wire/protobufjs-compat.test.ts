@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import * as protoLoader from '@grpc/proto-loader';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { MessageCodec } from '../../../src/wire/fields.ts';
+import type { MessageCodec } from '../../../src/wire/message-codec.ts';
 import { CNI_BACKEND, CONFIG_SERVER_BACKEND, HEALTH } from '../../../src/wire/methods.ts';
 import {
   addNetworkReplyCodec,
