@@ -13,7 +13,7 @@ import type { EniActions } from './eni-actions.ts';
 import { cleanUpLeakedEnis } from './leaked-eni-cleanup.ts';
 import type { NodeFacts } from './node-facts.ts';
 import { type InitializedNode, initNode, type NodePorts } from './node-init.ts';
-import { PodNetwork } from './pod-network.ts';
+import { PodAllocator } from './pod-allocator.ts';
 import { PoolManager } from './pool-manager.ts';
 import { Reconciler } from './reconciler.ts';
 
@@ -34,13 +34,13 @@ export interface StartOptions {
  * One node's ipamd, composed in one place from its ports (`Ipamd.start`): node init and
  * pre-scaling, then the pool manager, reconcile and the 30 s refreshes on timers (`startTimers`).
  * `vpc-ipamd run` (src/daemon/run-daemon.ts), `plan` and the tests all build their node here;
- * the gRPC, metrics and introspection servers are the caller's and talk to `podNetwork` and
+ * the gRPC, metrics and introspection servers are the caller's and talk to `podNetwork` (the PodAllocator) and
  * `introspectEnis`.
  */
 export class Ipamd {
   readonly node: NodeFacts;
   readonly pools: readonly CardPool[];
-  readonly podNetwork: PodNetwork;
+  readonly podNetwork: PodAllocator;
   readonly poolManager: PoolManager;
   readonly reconciler: Reconciler;
   /** The pool-changing EC2 + host + datastore steps (tests drive them directly). */
@@ -86,7 +86,7 @@ export class Ipamd {
       metrics,
       unmanagedEnis: init.unmanagedEnis,
     });
-    this.podNetwork = new PodNetwork({
+    this.podNetwork = new PodAllocator({
       config,
       node: init.node,
       pools: init.pools,

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddNetworkRequest, DelNetworkRequest } from '../rpc/messages.ts';
 import { VERSION } from '../version.ts';
+import type { AddNetworkRequest, DelNetworkRequest } from '../wire/rpc-messages.ts';
 
 /** Pods as kubelet → the CNI plugin describe them: Deployment-style names, sandbox IDs, netns. */
 
@@ -65,7 +65,7 @@ export function addRequest(pod: PodIdentity): AddNetworkRequest {
     IfName: 'eth0',
     NetworkName: 'aws-cni',
     ContainerID: pod.containerId,
-    // ipamd refuses a plugin of another version, as the reference does.
+    // The version our own plugin sends (ipamd also serves the reference's; docs/compat.md).
     ClientVersion: VERSION,
     RequiresMultiNICAttachment: false,
   };
@@ -80,7 +80,7 @@ export function delRequest(pod: PodIdentity): DelNetworkRequest {
     IfName: 'eth0',
     NetworkName: 'aws-cni',
     ContainerID: pod.containerId,
-    // ipamd refuses a plugin of another version, as the reference does.
+    // The version our own plugin sends (ipamd also serves the reference's; docs/compat.md).
     ClientVersion: VERSION,
     K8S_POD_UID: pod.uid,
   };

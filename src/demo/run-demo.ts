@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { IpamdClient } from '../rpc/client.ts';
 import type { SimulatedRegion } from '../sim/api.ts';
 import { startSimulatedRegion } from '../sim/index.ts';
-import { CancellableCniClient } from './cni-client.ts';
 import { daemonEnvironment } from './daemon-env.ts';
 import { DaemonDiedError, type DaemonExit, DaemonProcess } from './daemon-process.ts';
 import type { DemoOptions } from './demo-options.ts';
@@ -129,7 +129,9 @@ export async function runDemo(
       ].join('\n'),
     );
 
-    const api = new CancellableCniClient(paths.socket);
+    // Its own channel: on Ctrl-C its ADDs still waiting for capacity are called off (cancelAll),
+    // as a plugin killed by kubelet would, so the daemon's graceful stop does not wait for them.
+    const api = new IpamdClient(paths.socket);
     const workload = new Workload({ api, peak: options.pods, burst: options.burst });
     const reason = await driveWorkload(
       workload,
@@ -140,7 +142,8 @@ export async function runDemo(
       io,
       stop,
     );
-    api.cancelAllAndClose();
+    api.cancelAll();
+    api.close();
     if (reason === 'died') {
       const exit = await daemon.exited;
       out.write(`vpc-ipamd demo: the daemon ${describeExit(exit)}; last lines of ${paths.log}:\n`);

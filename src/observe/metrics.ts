@@ -152,6 +152,11 @@ export class IpamdMetrics {
     ['bucket'],
     [0.01, 0.1, 0.5, 1, 5, 20, 60],
   );
+  readonly clientVersionMismatches = this.counter(
+    'vpcipamd_client_version_mismatch_total',
+    'AddNetwork and DelNetwork calls served although the plugin sent another ClientVersion, by that version (vX.Y.Z; empty, unparseable, or other once 16 versions were seen)',
+    ['client_version'],
+  );
   readonly checkpointWrites = this.gauge(
     'vpcipamd_checkpoint_writes',
     'Checkpoint writes since start, by network card and result (read from the writers at scrape time)',

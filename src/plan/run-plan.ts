@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ConfigWarning, Environment } from '../config/types.ts';
+import type { PodAddRequest } from '../daemon/pod-allocation.ts';
 import type { Logger } from '../observe/logger.ts';
-import type { AddNetworkRequest } from '../rpc/messages.ts';
-import { VERSION } from '../version.ts';
 import { type InProcessNode, startInProcessNode } from './in-process-node.ts';
 import { describePoolState, type PlanResult, summarisePools } from './plan-result.ts';
 import { type SettleOutcome, Settler } from './settle.ts';
@@ -51,18 +50,13 @@ export interface UnsettledStep {
 }
 
 /** A pod's ADD as kubelet → the CNI plugin would send it. */
-export function podAddRequest(index: number): AddNetworkRequest {
+export function podAddRequest(index: number): PodAddRequest {
   const containerId = createHash('sha256').update(`plan-pod-${index}`).digest('hex');
   return {
-    K8S_POD_NAME: `plan-pod-${index}`,
-    K8S_POD_NAMESPACE: 'default',
-    K8S_POD_INFRA_CONTAINER_ID: containerId,
-    Netns: `/var/run/netns/cni-${containerId.slice(0, 8)}`,
-    IfName: 'eth0',
-    NetworkName: 'aws-cni',
-    ContainerID: containerId,
-    ClientVersion: VERSION,
-    RequiresMultiNICAttachment: false,
+    key: { networkName: 'aws-cni', containerID: containerId, ifName: 'eth0' },
+    pod: { namespace: 'default', name: `plan-pod-${index}` },
+    netns: `/var/run/netns/cni-${containerId.slice(0, 8)}`,
+    multiNic: false,
   };
 }
 
@@ -73,9 +67,9 @@ async function quiesce(node: InProcessNode): Promise<void> {
 }
 
 async function addPod(node: InProcessNode, index: number): Promise<boolean> {
-  const reply = await node.ipamd.podNetwork.addNetwork(podAddRequest(index));
+  const result = await node.ipamd.podNetwork.add(podAddRequest(index));
   await quiesce(node);
-  return reply.Success;
+  return result.ok;
 }
 
 /**

@@ -1,82 +1,91 @@
 import * as grpc from '@grpc/grpc-js';
+import type { HealthCheckResponse } from '../wire/health-messages.ts';
+import type { MessageInit } from '../wire/message-codec.ts';
+import { CNI_BACKEND, CONFIG_SERVER_BACKEND, HEALTH, type WireMethod } from '../wire/methods.ts';
 import type {
   AddNetworkReply,
   AddNetworkRequest,
   DelNetworkReply,
   DelNetworkRequest,
   NetworkPolicyAgentConfigReply,
-} from './messages.ts';
-import { loadProtos } from './proto.ts';
+} from '../wire/rpc-messages.ts';
+import { asBuffer } from './grpc-definitions.ts';
 
 /**
- * A gRPC client for ipamd's Unix socket, for tests, the demo and `vpc-ipamd probe`. (The CNI
- * plugin has its own lean client: loading grpc-js costs it ~100 ms per invocation.)
+ * The grpc-js client of ipamd's Unix socket, for tests, the demo and `vpc-ipamd probe`: one
+ * channel for every service, a deadline per call, and `cancelAll` for the calls in flight (on
+ * Ctrl-C the demo calls off ADDs still waiting for capacity, as a plugin killed by kubelet would,
+ * so the daemon's graceful stop does not wait for them). The CNI plugin does not use it: loading
+ * grpc-js costs ~100 ms per invocation; it shares only the wire module.
  */
 export class IpamdClient {
-  private readonly cni: grpc.Client;
-  private readonly config: grpc.Client;
-  private readonly health: grpc.Client;
+  private readonly channel: grpc.Client;
+  private readonly inFlight = new Set<grpc.ClientUnaryCall>();
 
   constructor(socketPath: string) {
-    const protos = loadProtos();
-    const address = `unix://${socketPath}`;
-    const credentials = grpc.credentials.createInsecure();
-    this.cni = new protos.cniBackend(address, credentials);
-    // The three service clients share one channel so a test sees one connection.
-    const channelOverride = this.cni.getChannel();
-    this.config = new protos.configServerBackend(address, credentials, { channelOverride });
-    this.health = new protos.health(address, credentials, { channelOverride });
+    this.channel = new grpc.Client(`unix://${socketPath}`, grpc.credentials.createInsecure());
   }
 
-  addNetwork(request: Partial<AddNetworkRequest>, deadlineMs = 60_000): Promise<AddNetworkReply> {
-    return this.call(this.cni, 'AddNetwork', request, deadlineMs);
+  addNetwork(
+    request: MessageInit<AddNetworkRequest>,
+    deadlineMs = 60_000,
+  ): Promise<AddNetworkReply> {
+    return this.call(CNI_BACKEND.AddNetwork, request, deadlineMs);
   }
 
-  delNetwork(request: Partial<DelNetworkRequest>, deadlineMs = 60_000): Promise<DelNetworkReply> {
-    return this.call(this.cni, 'DelNetwork', request, deadlineMs);
+  delNetwork(
+    request: MessageInit<DelNetworkRequest>,
+    deadlineMs = 60_000,
+  ): Promise<DelNetworkReply> {
+    return this.call(CNI_BACKEND.DelNetwork, request, deadlineMs);
   }
 
   networkPolicyConfigs(deadlineMs = 10_000): Promise<NetworkPolicyAgentConfigReply> {
-    return this.call(this.config, 'GetNetworkPolicyConfigs', {}, deadlineMs);
+    return this.call(CONFIG_SERVER_BACKEND.GetNetworkPolicyConfigs, {}, deadlineMs);
   }
 
-  healthCheck(service = '', deadlineMs = 5_000): Promise<{ status: string }> {
-    return this.call(this.health, 'Check', { service }, deadlineMs);
+  healthCheck(service = '', deadlineMs = 5_000): Promise<HealthCheckResponse> {
+    return this.call(HEALTH.Check, { service }, deadlineMs);
   }
 
   /** Resolves once connected; rejects when the deadline passes first. */
   waitForReady(deadlineMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.cni.waitForReady(Date.now() + deadlineMs, (error) =>
+      this.channel.waitForReady(Date.now() + deadlineMs, (error) =>
         error ? reject(error) : resolve(),
       );
     });
   }
 
-  close(): void {
-    this.cni.close();
+  /** Cancels every call in flight: each rejects with CANCELLED. */
+  cancelAll(): void {
+    for (const call of this.inFlight) call.cancel();
+    this.inFlight.clear();
   }
 
-  private call<Res>(
-    client: grpc.Client,
-    method: string,
-    request: unknown,
+  close(): void {
+    this.channel.close();
+  }
+
+  private call<Req, Res>(
+    method: WireMethod<Req, Res>,
+    request: MessageInit<Req>,
     deadlineMs: number,
   ): Promise<Res> {
     return new Promise((resolve, reject) => {
-      // grpc-js generated clients expose methods by name; the type is not known statically.
-      const fn = (client as unknown as Record<string, unknown>)[method];
-      if (typeof fn !== 'function') {
-        reject(new Error(`no gRPC method ${method}`));
-        return;
-      }
-      fn.call(
-        client,
+      const call = this.channel.makeUnaryRequest<MessageInit<Req>, Res>(
+        method.path,
+        (message) => asBuffer(method.request.encode(message)),
+        (bytes) => method.response.decode(bytes),
         request,
         { deadline: Date.now() + deadlineMs },
-        (error: grpc.ServiceError | null, reply?: Res) =>
-          error ? reject(error) : resolve(reply as Res),
+        (error, reply) => {
+          this.inFlight.delete(call);
+          if (error) reject(error);
+          else resolve(reply as Res);
+        },
       );
+      this.inFlight.add(call);
     });
   }
 }

@@ -3,46 +3,32 @@ import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { IpamdMetrics } from '../observe/metrics.ts';
-import { isCompatibleClient } from './client-version.ts';
+import { CNI_BACKEND, CONFIG_SERVER_BACKEND, HEALTH, type WireMethod } from '../wire/methods.ts';
+import { ClientVersionGate } from './client-version-gate.ts';
+import {
+  addNetworkReplyOf,
+  addRequestOf,
+  delNetworkReplyOf,
+  delRequestOf,
+  networkPolicyConfigReplyOf,
+} from './cni-backend.ts';
+import { malformedRequest, type Received, serverServiceDefinition } from './grpc-definitions.ts';
+import { GrpcFailure } from './grpc-failure.ts';
 import { HealthStatus } from './health.ts';
-import type {
-  AddNetworkReply,
-  AddNetworkRequest,
-  DelNetworkReply,
-  DelNetworkRequest,
-  NetworkPolicyAgentConfigReply,
-} from './messages.ts';
-import { loadProtos } from './proto.ts';
+import type { PodAllocatorPort } from './pod-allocator-port.ts';
 
 /**
  * The gRPC server on ipamd's Unix socket: rpc.CNIBackend, rpc.ConfigServerBackend and
- * grpc.health.v1.Health. Transport concerns live here (socket file, version check, request
- * counting, error mapping); what an ADD or DEL does is the daemon's `PodNetworkService`.
+ * grpc.health.v1.Health. Transport concerns live here (socket file, client-version check,
+ * request counting, failures as statuses); what an ADD or DEL does is the daemon's allocator,
+ * reached through `PodAllocatorPort` and the translation in cni-backend.ts.
  */
-
-/** What the daemon answers; an `RpcError` thrown from it becomes a gRPC error status. */
-export interface PodNetworkService {
-  /** `signal` aborts when the client cancels the call or its deadline passes. */
-  addNetwork(request: AddNetworkRequest, signal?: AbortSignal): Promise<AddNetworkReply>;
-  delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply>;
-  networkPolicyConfigs(): NetworkPolicyAgentConfigReply;
-}
-
-/** A failure the client must see as a gRPC status (not as Success=false). */
-export class RpcError extends Error {
-  readonly code: grpc.status;
-  constructor(code: grpc.status, message: string) {
-    super(message);
-    this.name = 'RpcError';
-    this.code = code;
-  }
-}
 
 export const DEFAULT_SOCKET_PATH = '/var/run/aws-node/ipamd.sock';
 
 export interface GrpcServerOptions {
   readonly socketPath: string;
-  readonly service: PodNetworkService;
+  readonly service: PodAllocatorPort;
   readonly version: string;
   readonly logger: Logger;
   readonly metrics?: IpamdMetrics;
@@ -57,41 +43,31 @@ export interface RunningGrpcServer {
 }
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const protos = loadProtos();
   const health = options.health ?? new HealthStatus();
   const server = new grpc.Server();
-  const { service, version, logger, metrics } = options;
+  const { service, logger, metrics } = options;
+  const versions = new ClientVersionGate(options.version, logger, metrics);
 
-  const rejectVersion = (clientVersion: string) =>
-    isCompatibleClient(clientVersion, version)
-      ? undefined
-      : new RpcError(
-          grpc.status.FAILED_PRECONDITION,
-          `wrong client version: client ${JSON.stringify(clientVersion)}, ipamd ${version}`,
-        );
-
-  server.addService(protos.cniBackend.service, {
-    AddNetwork: unary<AddNetworkRequest, AddNetworkReply>(logger, 'AddNetwork', (request, call) => {
+  server.addService(serverServiceDefinition(CNI_BACKEND), {
+    AddNetwork: unary(logger, CNI_BACKEND.AddNetwork, async (request, call) => {
       metrics?.addIpRequests.inc();
-      const versionError = rejectVersion(request.ClientVersion);
-      if (versionError) throw versionError;
-      return service.addNetwork(request, cancellationOf(call));
+      versions.check(request.ClientVersion, 'AddNetwork');
+      return addNetworkReplyOf(await service.add(addRequestOf(request), cancellationOf(call)));
     }),
-    DelNetwork: unary<DelNetworkRequest, DelNetworkReply>(logger, 'DelNetwork', (request) => {
+    DelNetwork: unary(logger, CNI_BACKEND.DelNetwork, async (request) => {
       metrics?.delIpRequests.inc({ reason: request.Reason });
-      const versionError = rejectVersion(request.ClientVersion);
-      if (versionError) throw versionError;
-      return service.delNetwork(request);
+      versions.check(request.ClientVersion, 'DelNetwork');
+      return delNetworkReplyOf(await service.del(delRequestOf(request)));
     }),
   });
-  server.addService(protos.configServerBackend.service, {
-    GetNetworkPolicyConfigs: unary<unknown, NetworkPolicyAgentConfigReply>(
+  server.addService(serverServiceDefinition(CONFIG_SERVER_BACKEND), {
+    GetNetworkPolicyConfigs: unary(
       logger,
-      'GetNetworkPolicyConfigs',
-      async () => service.networkPolicyConfigs(),
+      CONFIG_SERVER_BACKEND.GetNetworkPolicyConfigs,
+      async () => networkPolicyConfigReplyOf(service.networkPolicyFacts()),
     ),
   });
-  server.addService(protos.health.service, health.handlers());
+  server.addService(serverServiceDefinition(HEALTH), health.handlers());
 
   prepareSocketPath(options.socketPath);
   await new Promise<void>((resolve, reject) => {
@@ -133,26 +109,36 @@ function cancellationOf(call: grpc.ServerUnaryCall<unknown, unknown>): AbortSign
   return controller.signal;
 }
 
+/**
+ * A unary handler: an undecodable request, a `GrpcFailure` and an unexpected exception each end
+ * the call with a status (the last is logged and answered INTERNAL).
+ */
 function unary<Req, Res>(
   logger: Logger,
-  method: string,
-  handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
-): grpc.handleUnaryCall<Req, Res> {
+  method: WireMethod<Req, Res>,
+  handler: (request: Req, call: grpc.ServerUnaryCall<Received<Req>, Res>) => Promise<Res>,
+): grpc.handleUnaryCall<Received<Req>, Res> {
   return (call, callback) => {
+    const received = call.request;
+    if (!received.ok) {
+      logger.warn({ method: method.path, error: received.error }, 'undecodable gRPC request');
+      callback(malformedRequest(received.error));
+      return;
+    }
     let pending: Promise<Res>;
     try {
-      pending = handler(call.request, call);
+      pending = handler(received.message, call);
     } catch (error) {
       pending = Promise.reject(error);
     }
     pending.then(
       (reply) => callback(null, reply),
       (error: unknown) => {
-        if (error instanceof RpcError) {
+        if (error instanceof GrpcFailure) {
           callback({ code: error.code, details: error.message });
           return;
         }
-        logger.error({ err: error, method }, 'gRPC handler failed');
+        logger.error({ err: error, method: method.name }, 'gRPC handler failed');
         callback({ code: grpc.status.INTERNAL, details: String(error) });
       },
     );

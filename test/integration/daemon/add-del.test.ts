@@ -64,20 +64,26 @@ describe.concurrent('ADD / DEL over gRPC', () => {
         expect(reply.IPAllocationMetadata, missing).toEqual([]);
       }
 
-      // Another major version is refused before anything is assigned; same major, other minor is
-      // served (rolling upgrades; docs/compat.md).
+      // The reference's plugins (v1.x, or no ClientVersion at all) and ours are served; a
+      // well-formed version of another major line is refused before anything is assigned
+      // (docs/compat.md).
       const wrong = await grpcError(
-        client.addNetwork(addRequest('c', { ClientVersion: 'v1.23.1' })),
+        client.addNetwork(addRequest('c', { ClientVersion: 'v2.0.0' })),
       );
       expect(wrong.code).toBe(grpc.status.FAILED_PRECONDITION);
+      expect(wrong.details).toContain('"v2.0.0"');
       const wrongDel = await grpcError(
-        client.delNetwork({ ...delRequest('a'), ClientVersion: 'v1.23.1' }),
+        client.delNetwork({ ...delRequest('a'), ClientVersion: 'v2.0.0' }),
       );
       expect(wrongDel.code).toBe(grpc.status.FAILED_PRECONDITION);
       expect((await client.addNetwork(addRequest('d', { ClientVersion: 'v0.99.0' }))).Success).toBe(
         true,
       );
-      expect((await daemon.pool()).assignedIPs).toBe(1);
+      expect((await client.addNetwork(addRequest('e', { ClientVersion: 'v1.23.1' }))).Success).toBe(
+        true,
+      );
+      expect((await client.addNetwork(addRequest('f', { ClientVersion: '' }))).Success).toBe(true);
+      expect((await daemon.pool()).assignedIPs).toBe(3);
 
       // The network-policy agent's view of the node.
       const npa = await client.networkPolicyConfigs();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AddNetworkReply } from '../../../src/rpc/messages.ts';
+import type { AddNetworkReply } from '../../../src/wire/rpc-messages.ts';
 import { addRequest, burst, type DaemonProcess, ipOf, waitFor, withWorld } from './harness.ts';
 
 /**

@@ -22,10 +22,10 @@ import {
 import { decodeCheckpoint } from '../../../src/checkpoint/format.ts';
 import type { EnisIntrospection } from '../../../src/ipam/datastore-view.ts';
 import { IpamdClient } from '../../../src/rpc/client.ts';
-import type { AddNetworkReply, AddNetworkRequest } from '../../../src/rpc/messages.ts';
 import type { SimInstance, SimOptions, SimulatedRegion } from '../../../src/sim/api.ts';
 import { startSimulatedRegion } from '../../../src/sim/index.ts';
 import { VERSION } from '../../../src/version.ts';
+import type { AddNetworkReply, AddNetworkRequest } from '../../../src/wire/rpc-messages.ts';
 import { ec2For } from '../sim/helpers.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');

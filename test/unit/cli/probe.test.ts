@@ -6,7 +6,6 @@ import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/observe/logger.ts';
-import { emptyAddReply, emptyDelReply } from '../../../src/rpc/messages.ts';
 import { type RunningGrpcServer, startGrpcServer } from '../../../src/rpc/server.ts';
 
 const run = promisify(execFile);
@@ -33,15 +32,15 @@ describe('vpc-ipamd probe (grpc-health-probe exit codes)', () => {
     server = await startGrpcServer({
       socketPath: join(dir, 'ipamd.sock'),
       service: {
-        addNetwork: async () => emptyAddReply(),
-        delNetwork: async () => emptyDelReply(),
-        networkPolicyConfigs: () => ({
-          NetworkPolicyMode: '',
-          MultiNICEnabled: false,
-          NodeIPv4: '',
-          NodeIPv6: '',
-          InstanceID: '',
-          Region: '',
+        add: async () => ({ ok: false, reason: 'not under test' }),
+        del: async () => ({ ok: false, failure: 'unknown-pod' }),
+        networkPolicyFacts: () => ({
+          networkPolicyMode: '',
+          multiNicEnabled: false,
+          nodeIpv4: '',
+          nodeIpv6: '',
+          instanceId: '',
+          region: '',
         }),
       },
       version: 'v1.0.0',

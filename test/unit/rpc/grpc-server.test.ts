@@ -6,24 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/observe/logger.ts';
 import { IpamdMetrics } from '../../../src/observe/metrics.ts';
 import { IpamdClient } from '../../../src/rpc/client.ts';
-import { isCompatibleClient } from '../../../src/rpc/client-version.ts';
-import { emptyAddReply, emptyDelReply } from '../../../src/rpc/messages.ts';
-import { RpcError, type RunningGrpcServer, startGrpcServer } from '../../../src/rpc/server.ts';
-
-describe('client version rule', () => {
-  it.each([
-    ['v1.23.1', 'v1.23.1', true],
-    ['v1.22.0', 'v1.23.1', true],
-    ['1.9.0', 'v1.23.1', true],
-    ['v2.0.0', 'v1.23.1', false],
-    ['v0.1.0', 'v1.23.1', false],
-    ['', 'v1.23.1', false],
-    ['garbage', 'v1.23.1', false],
-    ['garbage', 'garbage', true],
-  ])('client %j with server %j → %s', (client, server, ok) => {
-    expect(isCompatibleClient(client, server)).toBe(ok);
-  });
-});
+import type { PodAllocatorPort } from '../../../src/rpc/pod-allocator-port.ts';
+import { type RunningGrpcServer, startGrpcServer } from '../../../src/rpc/server.ts';
 
 describe('gRPC server on a Unix socket', () => {
   let dir: string;
@@ -39,30 +23,24 @@ describe('gRPC server on a Unix socket', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const service = {
-    addNetwork: async (request: { ContainerID: string }) => ({
-      ...emptyAddReply(),
-      Success: true,
-      IPAllocationMetadata: [
-        {
-          IPv4Addr: `10.0.0.${request.ContainerID.length}`,
-          IPv6Addr: '',
-          DeviceNumber: 0,
-          RouteTableId: 254,
-        },
+  const service: PodAllocatorPort = {
+    add: async (request) => ({
+      ok: true,
+      addresses: [
+        { ipv4: `10.0.0.${request.key.containerID.length}`, deviceNumber: 0, routeTableId: 254 },
       ],
-      VPCv4CIDRs: ['10.0.0.0/16'],
+      externalSnat: false,
+      vpcIpv4Cidrs: ['10.0.0.0/16'],
+      networkPolicyMode: '',
     }),
-    delNetwork: async (): Promise<never> => {
-      throw new RpcError(grpc.status.UNKNOWN, '1 error occurred:\n\t* datastore: unknown pod\n\n');
-    },
-    networkPolicyConfigs: () => ({
-      NetworkPolicyMode: 'standard',
-      MultiNICEnabled: false,
-      NodeIPv4: '10.0.0.10',
-      NodeIPv6: '',
-      InstanceID: 'i-1',
-      Region: 'us-west-2',
+    del: async () => ({ ok: false, failure: 'unknown-pod' }),
+    networkPolicyFacts: () => ({
+      networkPolicyMode: 'standard',
+      multiNicEnabled: false,
+      nodeIpv4: '10.0.0.10',
+      nodeIpv6: '',
+      instanceId: 'i-1',
+      region: 'us-west-2',
     }),
   };
 
@@ -121,7 +99,7 @@ describe('gRPC server on a Unix socket', () => {
     });
   });
 
-  it('maps an RpcError to its status and keeps the reference text for unknown pods', async () => {
+  it('answers an unknown pod with the reference text and counts DELs by reason', async () => {
     const metrics = new IpamdMetrics('v1.2.3');
     await start(undefined, metrics);
     const failure = client!.delNetwork({ ClientVersion: 'v1.2.3', Reason: 'PodDeleted' });
@@ -146,7 +124,14 @@ describe('gRPC server on a Unix socket', () => {
 
   it('serves the network-policy config', async () => {
     await start();
-    expect(await client!.networkPolicyConfigs()).toEqual(service.networkPolicyConfigs());
+    expect(await client!.networkPolicyConfigs()).toEqual({
+      NetworkPolicyMode: 'standard',
+      MultiNICEnabled: false,
+      NodeIPv4: '10.0.0.10',
+      NodeIPv6: '',
+      InstanceID: 'i-1',
+      Region: 'us-west-2',
+    });
   });
 
   it('an unexpected exception becomes INTERNAL, and the server keeps serving', async () => {
@@ -154,7 +139,7 @@ describe('gRPC server on a Unix socket', () => {
       socketPath: join(dir, 'x.sock'),
       service: {
         ...service,
-        addNetwork: async () => {
+        add: async () => {
           throw new Error('boom');
         },
       },
@@ -164,10 +149,10 @@ describe('gRPC server on a Unix socket', () => {
     client = new IpamdClient(join(dir, 'x.sock'));
     await expect(client.addNetwork({ ClientVersion: 'v1.2.3' })).rejects.toMatchObject({
       code: grpc.status.INTERNAL,
+      details: 'Error: boom',
     });
     await expect(client.delNetwork({ ClientVersion: 'v1.2.3' })).rejects.toMatchObject({
       code: grpc.status.UNKNOWN,
     });
-    expect(emptyDelReply().Success).toBe(false);
   });
 });

@@ -1,32 +1,30 @@
-import * as grpc from '@grpc/grpc-js';
 import type { Config } from '../config/types.ts';
 import { isDatastoreError } from '../ipam/datastore-errors.ts';
 import type { Assignment, Unassignment } from '../ipam/datastore-types.ts';
 import type { IpamKey, IpamMetadata } from '../ipam/ipam-key.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { IpamdMetrics } from '../observe/metrics.ts';
-import {
-  type AddNetworkReply,
-  type AddNetworkRequest,
-  type DelNetworkReply,
-  type DelNetworkRequest,
-  emptyAddReply,
-  emptyDelReply,
-  type IPAllocationMetadata,
-  type NetworkPolicyAgentConfigReply,
-} from '../rpc/messages.ts';
-import { type PodNetworkService, RpcError } from '../rpc/server.ts';
 import type { CardPool } from './card-pool.ts';
 import type { NodeFacts } from './node-facts.ts';
+import type {
+  NetworkPolicyFacts,
+  PodAddRequest,
+  PodAddResult,
+  PodAddress,
+  PodDelRequest,
+  PodDelResult,
+  PodName,
+} from './pod-allocation.ts';
 import type { WakeReason } from './pool-manager.ts';
 import type { Scheduler } from './scheduler.ts';
 
-/** The reference's DelNetwork error for an unknown pod (Go multierror text); old plugins match on it. */
-export const UNKNOWN_POD_ERROR = '1 error occurred:\n\t* datastore: unknown pod\n\n';
-/** An emptied CIDR of a subnet-excluded ENI leaves the datastore this much later (spec §5.4). */
+/**
+ * An emptied CIDR of a subnet-excluded ENI leaves the datastore this much later (the reference's
+ * `UnassignPodIPAddress` path for excluded ENIs).
+ */
 const EXCLUDED_CIDR_DROP_DELAY_MS = 5_000;
 
-export interface PodNetworkDeps {
+export interface PodAllocatorDeps {
   readonly config: Config;
   readonly node: NodeFacts;
   /** Managed cards in card order. */
@@ -45,14 +43,15 @@ interface Placed {
 }
 
 /**
- * AddNetwork / DelNetwork / GetNetworkPolicyConfigs (spec/ipamd.md §8). Every reply is sent only
- * after the checkpoint write holding its change has landed; a failed write undoes the change and
- * fails the call, as the reference does.
+ * Gives pods their addresses and takes them back: the reference's ipamd `AddNetwork` and
+ * `DelNetwork` without the transport. Every answer comes only after the checkpoint write holding
+ * its change has landed; a failed write undoes the change and fails the call, as the reference
+ * does.
  */
-export class PodNetwork implements PodNetworkService {
-  private readonly deps: PodNetworkDeps;
+export class PodAllocator {
+  private readonly deps: PodAllocatorDeps;
 
-  constructor(deps: PodNetworkDeps) {
+  constructor(deps: PodAllocatorDeps) {
     this.deps = deps;
   }
 
@@ -61,30 +60,26 @@ export class PodNetwork implements PodNetworkService {
    * still waiting for capacity then gives up instead of taking an address later, which nobody
    * would ever DEL (the plugin's failed ADD is followed by a DEL that already found nothing).
    */
-  async addNetwork(request: AddNetworkRequest, signal?: AbortSignal): Promise<AddNetworkReply> {
+  async add(request: PodAddRequest, signal?: AbortSignal): Promise<PodAddResult> {
     const { config, logger, metrics, pools } = this.deps;
-    const failure = (reason: string): AddNetworkReply => {
+    const { key } = request;
+    const failure = (reason: string): PodAddResult => {
       logger.warn(
-        { pod: podName(request), containerID: request.ContainerID, reason },
+        { pod: podName(request.pod), containerID: key.containerID, reason },
         'AddNetwork failed',
       );
-      return emptyAddReply();
+      return { ok: false, reason };
     };
-    if (request.ContainerID === '' || request.IfName === '' || request.NetworkName === '') {
+    if (key.containerID === '' || key.ifName === '' || key.networkName === '') {
       return failure('ContainerID, IfName and NetworkName are required');
     }
-    if (request.RequiresMultiNICAttachment && !config.enableMultiNic) {
+    if (request.multiNic && !config.enableMultiNic) {
       return failure('the pod asks for multi-NIC attachment but ENABLE_MULTI_NIC is off');
     }
-    const required = request.RequiresMultiNICAttachment ? pools.length : 1;
-    const key: IpamKey = {
-      networkName: request.NetworkName,
-      containerID: request.ContainerID,
-      ifName: request.IfName,
-    };
+    const required = request.multiNic ? pools.length : 1;
     const metadata: IpamMetadata = {
-      k8sPodNamespace: request.K8S_POD_NAMESPACE,
-      k8sPodName: request.K8S_POD_NAME,
+      k8sPodNamespace: request.pod.namespace,
+      k8sPodName: request.pod.name,
       interfacesCount: required,
     };
 
@@ -109,32 +104,28 @@ export class PodNetwork implements PodNetworkService {
 
     logger.info(
       {
-        pod: podName(request),
-        containerID: request.ContainerID,
+        pod: podName(request.pod),
+        containerID: key.containerID,
+        netns: request.netns,
         ips: placed.map((p) => p.assignment.ip),
       },
       'AddNetwork assigned',
     );
     return {
-      ...emptyAddReply(),
-      Success: true,
-      IPAllocationMetadata: placed.map((p) => allocationMetadata(p.assignment)),
-      UseExternalSNAT: config.externalSnat,
-      VPCv4CIDRs: [
+      ok: true,
+      addresses: placed.map((p) => podAddress(p.assignment)),
+      externalSnat: config.externalSnat,
+      vpcIpv4Cidrs: [
         ...this.deps.node.live.vpcCidrs,
         ...(config.externalSnat ? [] : config.excludeSnatCidrs),
       ],
-      NetworkPolicyMode: config.networkPolicyMode,
+      networkPolicyMode: config.networkPolicyMode,
     };
   }
 
-  async delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply> {
+  async del(request: PodDelRequest): Promise<PodDelResult> {
     const { config, logger } = this.deps;
-    const key: IpamKey = {
-      networkName: request.NetworkName,
-      containerID: request.ContainerID,
-      ifName: request.IfName,
-    };
+    const { key } = request;
     const released: { pool: CardPool; unassignment: Unassignment }[] = [];
     let expected = 1;
     for (const pool of this.deps.pools) {
@@ -149,15 +140,15 @@ export class PodNetwork implements PodNetworkService {
     }
     if (released.length === 0) {
       logger.info(
-        { pod: podName(request), containerID: request.ContainerID },
+        { pod: podName(request.pod), containerID: key.containerID },
         'DelNetwork: unknown pod',
       );
-      throw new RpcError(grpc.status.UNKNOWN, UNKNOWN_POD_ERROR);
+      return { ok: false, failure: 'unknown-pod' };
     }
     const committed = await this.commit(released.map((r) => r.pool));
     if (!committed.ok) {
       for (const r of released) r.pool.datastore.undoUnassign(r.unassignment);
-      throw new RpcError(grpc.status.INTERNAL, `checkpoint write failed: ${committed.error}`);
+      return { ok: false, failure: 'checkpoint-failed', error: committed.error };
     }
     for (const { pool, unassignment } of released) {
       if (!config.enablePrefixDelegation && unassignment.isPrefix) {
@@ -172,30 +163,29 @@ export class PodNetwork implements PodNetworkService {
     }
     logger.info(
       {
-        pod: podName(request),
-        containerID: request.ContainerID,
-        reason: request.Reason,
+        pod: podName(request.pod),
+        containerID: key.containerID,
+        reason: request.reason,
         ips: released.map((r) => r.unassignment.ip),
       },
       'DelNetwork released',
     );
     return {
-      ...emptyDelReply(),
-      Success: true,
-      IPAllocationMetadata: released.map((r) => allocationMetadata(r.unassignment)),
-      NetworkPolicyMode: config.networkPolicyMode,
+      ok: true,
+      released: released.map((r) => podAddress(r.unassignment)),
+      networkPolicyMode: config.networkPolicyMode,
     };
   }
 
-  networkPolicyConfigs(): NetworkPolicyAgentConfigReply {
+  networkPolicyFacts(): NetworkPolicyFacts {
     const { config, node } = this.deps;
     return {
-      NetworkPolicyMode: config.networkPolicyMode,
-      MultiNICEnabled: config.enableMultiNic,
-      NodeIPv4: node.primaryIp,
-      NodeIPv6: '',
-      InstanceID: node.instanceId,
-      Region: node.region,
+      networkPolicyMode: config.networkPolicyMode,
+      multiNicEnabled: config.enableMultiNic,
+      nodeIpv4: node.primaryIp,
+      nodeIpv6: '',
+      instanceId: node.instanceId,
+      region: node.region,
     };
   }
 
@@ -272,19 +262,10 @@ export class PodNetwork implements PodNetworkService {
   }
 }
 
-function podName(request: { K8S_POD_NAMESPACE: string; K8S_POD_NAME: string }): string {
-  return `${request.K8S_POD_NAMESPACE}/${request.K8S_POD_NAME}`;
+function podName(pod: PodName): string {
+  return `${pod.namespace}/${pod.name}`;
 }
 
-function allocationMetadata(a: {
-  ip: string;
-  deviceNumber: number;
-  routeTableId: number;
-}): IPAllocationMetadata {
-  return {
-    IPv4Addr: a.ip,
-    IPv6Addr: '',
-    DeviceNumber: a.deviceNumber,
-    RouteTableId: a.routeTableId,
-  };
+function podAddress(a: { ip: string; deviceNumber: number; routeTableId: number }): PodAddress {
+  return { ipv4: a.ip, deviceNumber: a.deviceNumber, routeTableId: a.routeTableId };
 }

@@ -1,0 +1,70 @@
+import type { IpamKey } from '../ipam/ipam-key.ts';
+
+/**
+ * What a pod asks of the node's IP address management and what it gets back, in the daemon's
+ * words: no transport, no status codes. src/rpc translates gRPC to and from these.
+ */
+
+/** The pod as kubelet names it (CNI_ARGS K8S_POD_NAMESPACE and K8S_POD_NAME). */
+export interface PodName {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface PodAddRequest {
+  /** (network name, container ID, interface name): a repeated ADD with it gets the same address. */
+  readonly key: IpamKey;
+  readonly pod: PodName;
+  readonly netns: string;
+  /** One address on every network card (the pod annotation `k8s.amazonaws.com/nicConfig`). */
+  readonly multiNic: boolean;
+}
+
+/** One address a pod holds, and where the host routes it. */
+export interface PodAddress {
+  readonly ipv4: string;
+  readonly deviceNumber: number;
+  readonly routeTableId: number;
+}
+
+export type PodAddResult =
+  | {
+      readonly ok: true;
+      /** In card order; one unless the pod asked for multi-NIC. */
+      readonly addresses: readonly PodAddress[];
+      readonly externalSnat: boolean;
+      /** The VPC's IPv4 CIDRs, then the SNAT exclusions unless SNAT is external. */
+      readonly vpcIpv4Cidrs: readonly string[];
+      readonly networkPolicyMode: string;
+    }
+  /** Nothing is held for the pod (except addresses a partial multi-NIC ADD placed). */
+  | { readonly ok: false; readonly reason: string };
+
+export interface PodDelRequest {
+  readonly key: IpamKey;
+  readonly pod: PodName;
+  readonly podUid: string;
+  /** Why the plugin deletes (`PodDeleted`, `SetupNSFailed`), for the log. */
+  readonly reason: string;
+}
+
+export type PodDelResult =
+  | {
+      readonly ok: true;
+      readonly released: readonly PodAddress[];
+      readonly networkPolicyMode: string;
+    }
+  /** No address is held under the key: the pod was deleted before, or never added. */
+  | { readonly ok: false; readonly failure: 'unknown-pod' }
+  /** The release could not be made durable; the pod keeps its addresses. */
+  | { readonly ok: false; readonly failure: 'checkpoint-failed'; readonly error: string };
+
+/** The node facts the network-policy agent reads (GetNetworkPolicyConfigs). */
+export interface NetworkPolicyFacts {
+  readonly networkPolicyMode: string;
+  readonly multiNicEnabled: boolean;
+  readonly nodeIpv4: string;
+  readonly nodeIpv6: string;
+  readonly instanceId: string;
+  readonly region: string;
+}

@@ -1,0 +1,87 @@
+import {
+  type HealthCheckRequest,
+  type HealthCheckResponse,
+  healthCheckRequestCodec,
+  healthCheckResponseCodec,
+} from './health-messages.ts';
+import type { MessageCodec } from './message-codec.ts';
+import {
+  type AddNetworkReply,
+  type AddNetworkRequest,
+  addNetworkReplyCodec,
+  addNetworkRequestCodec,
+  type DelNetworkReply,
+  type DelNetworkRequest,
+  delNetworkReplyCodec,
+  delNetworkRequestCodec,
+  type Empty,
+  emptyCodec,
+  type NetworkPolicyAgentConfigReply,
+  networkPolicyAgentConfigReplyCodec,
+} from './rpc-messages.ts';
+
+/**
+ * The methods on ipamd's socket: their HTTP/2 paths (`/<package>.<Service>/<Method>`, what a
+ * gRPC client puts in `:path`) and the codecs of their messages. The grpc-js server and client
+ * and the CNI plugin's lean client are all built from these.
+ */
+export interface WireMethod<Req, Res> {
+  /** The service's full name, e.g. `rpc.CNIBackend`. */
+  readonly service: string;
+  readonly name: string;
+  readonly path: string;
+  readonly request: MessageCodec<Req>;
+  readonly response: MessageCodec<Res>;
+  /** Server streaming (health Watch); every other method is unary. */
+  readonly responseStream: boolean;
+}
+
+function method<Req, Res>(
+  service: string,
+  name: string,
+  request: MessageCodec<Req>,
+  response: MessageCodec<Res>,
+  responseStream = false,
+): WireMethod<Req, Res> {
+  return { service, name, path: `/${service}/${name}`, request, response, responseStream };
+}
+
+export const CNI_BACKEND = {
+  AddNetwork: method<AddNetworkRequest, AddNetworkReply>(
+    'rpc.CNIBackend',
+    'AddNetwork',
+    addNetworkRequestCodec,
+    addNetworkReplyCodec,
+  ),
+  DelNetwork: method<DelNetworkRequest, DelNetworkReply>(
+    'rpc.CNIBackend',
+    'DelNetwork',
+    delNetworkRequestCodec,
+    delNetworkReplyCodec,
+  ),
+} as const;
+
+export const CONFIG_SERVER_BACKEND = {
+  GetNetworkPolicyConfigs: method<Empty, NetworkPolicyAgentConfigReply>(
+    'rpc.ConfigServerBackend',
+    'GetNetworkPolicyConfigs',
+    emptyCodec,
+    networkPolicyAgentConfigReplyCodec,
+  ),
+} as const;
+
+export const HEALTH = {
+  Check: method<HealthCheckRequest, HealthCheckResponse>(
+    'grpc.health.v1.Health',
+    'Check',
+    healthCheckRequestCodec,
+    healthCheckResponseCodec,
+  ),
+  Watch: method<HealthCheckRequest, HealthCheckResponse>(
+    'grpc.health.v1.Health',
+    'Watch',
+    healthCheckRequestCodec,
+    healthCheckResponseCodec,
+    true,
+  ),
+} as const;
