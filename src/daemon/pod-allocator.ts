@@ -2,10 +2,6 @@ import type { Config } from '../config/types.ts';
 import { isDatastoreError } from '../ipam/datastore-errors.ts';
 import type { Assignment, Unassignment } from '../ipam/datastore-types.ts';
 import type { IpamKey, IpamMetadata } from '../ipam/ipam-key.ts';
-import type { Logger } from '../observe/logger.ts';
-import type { IpamdMetrics } from '../observe/metrics.ts';
-import type { CardPool } from './card-pool.ts';
-import type { NodeFacts } from './node-facts.ts';
 import type {
   NetworkPolicyFacts,
   PodAddRequest,
@@ -14,7 +10,11 @@ import type {
   PodDelRequest,
   PodDelResult,
   PodName,
-} from './pod-allocation.ts';
+} from '../ipam/pod-allocation.ts';
+import type { Logger } from '../observe/logger.ts';
+import type { IpamdMetrics } from '../observe/metrics.ts';
+import type { CardPool } from './card-pool.ts';
+import type { NodeFacts } from './node-facts.ts';
 import type { WakeReason } from './pool-manager.ts';
 import type { Scheduler } from './scheduler.ts';
 

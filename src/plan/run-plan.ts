@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ConfigWarning, Environment } from '../config/types.ts';
-import type { PodAddRequest } from '../daemon/pod-allocation.ts';
+import type { PodAddRequest } from '../ipam/pod-allocation.ts';
 import type { Logger } from '../observe/logger.ts';
 import { type InProcessNode, startInProcessNode } from './in-process-node.ts';
 import { describePoolState, type PlanResult, summarisePools } from './plan-result.ts';

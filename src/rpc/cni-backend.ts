@@ -1,4 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
+import type {
+  NetworkPolicyFacts,
+  PodAddRequest,
+  PodAddResult,
+  PodAddress,
+  PodDelRequest,
+  PodDelResult,
+} from '../ipam/pod-allocation.ts';
 import { UNKNOWN_POD_ERROR } from '../wire/reference-errors.ts';
 import {
   type AddNetworkReply,
@@ -11,14 +19,6 @@ import {
   type NetworkPolicyAgentConfigReply,
 } from '../wire/rpc-messages.ts';
 import { GrpcFailure } from './grpc-failure.ts';
-import type {
-  AllocatedAddress,
-  AllocatorAddRequest,
-  AllocatorAddResult,
-  AllocatorDelRequest,
-  AllocatorDelResult,
-  AllocatorNodeFacts,
-} from './pod-allocator-port.ts';
 
 /**
  * rpc.CNIBackend and rpc.ConfigServerBackend messages to and from the allocator's terms. An ADD
@@ -35,7 +35,7 @@ interface PodFields {
   IfName: string;
 }
 
-function podOf(message: PodFields): Pick<AllocatorAddRequest, 'key' | 'pod'> {
+function podOf(message: PodFields): Pick<PodAddRequest, 'key' | 'pod'> {
   return {
     key: {
       networkName: message.NetworkName,
@@ -46,7 +46,7 @@ function podOf(message: PodFields): Pick<AllocatorAddRequest, 'key' | 'pod'> {
   };
 }
 
-export function addRequestOf(message: AddNetworkRequest): AllocatorAddRequest {
+export function addRequestOf(message: AddNetworkRequest): PodAddRequest {
   return {
     ...podOf(message),
     netns: message.Netns,
@@ -54,11 +54,11 @@ export function addRequestOf(message: AddNetworkRequest): AllocatorAddRequest {
   };
 }
 
-export function delRequestOf(message: DelNetworkRequest): AllocatorDelRequest {
+export function delRequestOf(message: DelNetworkRequest): PodDelRequest {
   return { ...podOf(message), podUid: message.K8S_POD_UID, reason: message.Reason };
 }
 
-function allocationMetadataOf(address: AllocatedAddress): IPAllocationMetadata {
+function allocationMetadataOf(address: PodAddress): IPAllocationMetadata {
   return {
     IPv4Addr: address.ipv4,
     IPv6Addr: '',
@@ -67,7 +67,7 @@ function allocationMetadataOf(address: AllocatedAddress): IPAllocationMetadata {
   };
 }
 
-export function addNetworkReplyOf(result: AllocatorAddResult): AddNetworkReply {
+export function addNetworkReplyOf(result: PodAddResult): AddNetworkReply {
   if (!result.ok) return emptyAddReply();
   return {
     ...emptyAddReply(),
@@ -80,7 +80,7 @@ export function addNetworkReplyOf(result: AllocatorAddResult): AddNetworkReply {
 }
 
 /** Throws the `GrpcFailure` a failed DEL answers. */
-export function delNetworkReplyOf(result: AllocatorDelResult): DelNetworkReply {
+export function delNetworkReplyOf(result: PodDelResult): DelNetworkReply {
   if (result.ok) {
     return {
       ...emptyDelReply(),
@@ -99,7 +99,7 @@ export function delNetworkReplyOf(result: AllocatorDelResult): DelNetworkReply {
 }
 
 export function networkPolicyConfigReplyOf(
-  facts: AllocatorNodeFacts,
+  facts: NetworkPolicyFacts,
 ): NetworkPolicyAgentConfigReply {
   return {
     NetworkPolicyMode: facts.networkPolicyMode,

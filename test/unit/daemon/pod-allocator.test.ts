@@ -3,7 +3,7 @@ import type {
   PodAddRequest,
   PodAddResult,
   PodDelRequest,
-} from '../../../src/daemon/pod-allocation.ts';
+} from '../../../src/ipam/pod-allocation.ts';
 import { allocatorSetup } from './pod-allocator-setup.ts';
 
 const request = (i: number): PodAddRequest => ({

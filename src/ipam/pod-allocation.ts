@@ -1,8 +1,8 @@
-import type { IpamKey } from '../ipam/ipam-key.ts';
+import type { IpamKey } from './ipam-key.ts';
 
 /**
- * What a pod asks of the node's IP address management and what it gets back, in the daemon's
- * words: no transport, no status codes. src/rpc translates gRPC to and from these.
+ * What a pod asks of the node's IP address management and what it gets back: no transport, no
+ * status codes. The daemon's PodAllocator answers these; src/rpc translates gRPC to and from them.
  */
 
 /** The pod as kubelet names it (CNI_ARGS K8S_POD_NAMESPACE and K8S_POD_NAME). */
