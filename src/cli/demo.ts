@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../config/index.ts';
-import { DEMO_ENV_VARIABLES, parseDemoArgs } from '../demo/demo-options.ts';
-import { runDemo } from '../demo/run-demo.ts';
+import { DEMO_ENV_VARIABLES, parseDemoArgs } from '../tools/demo/demo-options.ts';
+import { runDemo } from '../tools/demo/run-demo.ts';
 
 /**
  * `vpc-ipamd demo` (npm start): the daemon against a simulated AWS region, with a pod workload

@@ -1,9 +1,9 @@
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { createLogger, silentLogger } from '../observe/logger.ts';
-import { planJson, planText } from '../plan/format-plan.ts';
-import { PLAN_ENV_VARIABLES, parsePlanArgs } from '../plan/plan-options.ts';
-import { describePoolState } from '../plan/plan-result.ts';
-import { runPlan } from '../plan/run-plan.ts';
+import { planJson, planText } from '../tools/plan/format-plan.ts';
+import { PLAN_ENV_VARIABLES, parsePlanArgs } from '../tools/plan/plan-options.ts';
+import { describePoolState } from '../tools/plan/plan-result.ts';
+import { runPlan } from '../tools/plan/run-plan.ts';
 
 /**
  * `vpc-ipamd plan`: what ENIs, IPs and prefixes a node settles at for given settings and pods.

@@ -1,6 +1,6 @@
 import { IpamdClient } from '../rpc/client.ts';
 import { DEFAULT_SOCKET_PATH } from '../rpc/server.ts';
-import { parseFlags } from './flags.ts';
+import { parseFlags } from '../tools/flags.ts';
 
 /**
  * `vpc-ipamd probe`: a gRPC health check over ipamd's socket with grpc-health-probe's exit codes

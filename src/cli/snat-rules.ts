@@ -6,7 +6,7 @@ import { formatRuleSet } from '../host/snat/iptables-save.ts';
 import { renderSnatRules } from '../host/snat/render-snat-rules.ts';
 import { SnatApplier } from '../host/snat/snat-applier.ts';
 import { parseIpv4 } from '../ipam/cidr.ts';
-import { parseFlags } from './flags.ts';
+import { parseFlags } from '../tools/flags.ts';
 
 /**
  * `vpc-ipamd snat-rules`: the SNAT / connmark / node-port iptables rules the daemon would keep

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daemonEnvironment } from '../../../src/demo/daemon-env.ts';
-import { DaemonProcess } from '../../../src/demo/daemon-process.ts';
-import { addRequest, PodFactory } from '../../../src/demo/pod-identity.ts';
 import type { SimulatedRegion } from '../../../src/sim/api.ts';
 import { startSimulatedRegion } from '../../../src/sim/index.ts';
+import { daemonEnvironment } from '../../../src/tools/demo/daemon-env.ts';
+import { DaemonProcess } from '../../../src/tools/demo/daemon-process.ts';
+import { addRequest, PodFactory } from '../../../src/tools/demo/pod-identity.ts';
 
 /**
  * `vpc-ipamd run` stops promptly on SIGINT even while a pool pass is stuck in a long wait (here

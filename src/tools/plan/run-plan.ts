@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { ConfigWarning, Environment } from '../config/types.ts';
-import type { PodAddRequest } from '../ipam/pod-allocation.ts';
-import type { Logger } from '../observe/logger.ts';
+import type { ConfigWarning, Environment } from '../../config/types.ts';
+import type { PodAddRequest } from '../../ipam/pod-allocation.ts';
+import type { Logger } from '../../observe/logger.ts';
 import { type InProcessNode, startInProcessNode } from './in-process-node.ts';
 import { describePoolState, type PlanResult, summarisePools } from './plan-result.ts';
 import { type SettleOutcome, Settler } from './settle.ts';

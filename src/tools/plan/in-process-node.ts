@@ -2,19 +2,19 @@ import { constants, rmSync } from 'node:fs';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ec2ApiStats } from '../aws/api-metrics.ts';
-import { createSdkEc2 } from '../aws/ec2-sdk.ts';
-import { ImdsClient } from '../aws/imds.ts';
-import { loadConfig } from '../config/index.ts';
-import type { Config, ConfigWarning, Environment } from '../config/types.ts';
-import { Ipamd } from '../daemon/ipamd.ts';
-import { VirtualScheduler } from '../daemon/scheduler.ts';
-import { NoopHostNetwork } from '../host/noop-host-network.ts';
-import type { Logger } from '../observe/logger.ts';
-import { IpamdMetrics } from '../observe/metrics.ts';
-import type { SimulatedRegion } from '../sim/api.ts';
-import { startSimulatedRegion } from '../sim/index.ts';
-import { VERSION } from '../version.ts';
+import { Ec2ApiStats } from '../../aws/api-metrics.ts';
+import { createSdkEc2 } from '../../aws/ec2-sdk.ts';
+import { ImdsClient } from '../../aws/imds.ts';
+import { loadConfig } from '../../config/index.ts';
+import type { Config, ConfigWarning, Environment } from '../../config/types.ts';
+import { Ipamd } from '../../daemon/ipamd.ts';
+import { VirtualScheduler } from '../../daemon/scheduler.ts';
+import { NoopHostNetwork } from '../../host/noop-host-network.ts';
+import type { Logger } from '../../observe/logger.ts';
+import { IpamdMetrics } from '../../observe/metrics.ts';
+import type { SimulatedRegion } from '../../sim/api.ts';
+import { startSimulatedRegion } from '../../sim/index.ts';
+import { VERSION } from '../../version.ts';
 
 /**
  * One node's ipamd and the simulated region it runs against, both in this process and on the

@@ -1,4 +1,4 @@
-import type { CardPool } from '../daemon/card-pool.ts';
+import type { CardPool } from '../../daemon/card-pool.ts';
 
 /** What a node settled at: the numbers `vpc-ipamd plan` prints. */
 export interface PlanResult {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Ec2ApiStats } from '../../../src/aws/api-metrics.ts';
-import { MAX_SETTLE_TICKS, mutationCount, QUIET_TICKS, Settler } from '../../../src/plan/settle.ts';
+import {
+  MAX_SETTLE_TICKS,
+  mutationCount,
+  QUIET_TICKS,
+  Settler,
+} from '../../../src/tools/plan/settle.ts';
 
 /** A node whose tick makes the EC2 calls a script says, so the Settler's counting is visible. */
 function fakeNode(script: (tick: number) => string[]) {

@@ -1,4 +1,4 @@
-import type { Environment } from '../config/types.ts';
+import type { Environment } from '../../config/types.ts';
 
 /** Where the demo's daemon keeps its files, all in one temp dir. */
 export interface DaemonPaths {

@@ -3,7 +3,7 @@ import type {
   AddNetworkRequest,
   DelNetworkReply,
   DelNetworkRequest,
-} from '../wire/rpc-messages.ts';
+} from '../../wire/rpc-messages.ts';
 import { LatencyStats } from './latency-stats.ts';
 import { addRequest, delRequest, PodFactory, type PodIdentity } from './pod-identity.ts';
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { VERSION } from '../version.ts';
-import type { AddNetworkRequest, DelNetworkRequest } from '../wire/rpc-messages.ts';
+import { VERSION } from '../../version.ts';
+import type { AddNetworkRequest, DelNetworkRequest } from '../../wire/rpc-messages.ts';
 
 /** Pods as kubelet → the CNI plugin describe them: Deployment-style names, sandbox IDs, netns. */
 

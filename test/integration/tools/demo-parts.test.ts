@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { daemonEnvironment } from '../../../src/demo/daemon-env.ts';
-import { defaultPeak, parseDemoArgs } from '../../../src/demo/demo-options.ts';
-import { LatencyStats } from '../../../src/demo/latency-stats.ts';
-import { LiveView, renderLine } from '../../../src/demo/live-view.ts';
-import { parseNodeStats } from '../../../src/demo/node-stats.ts';
-import { addRequest, delRequest, PodFactory } from '../../../src/demo/pod-identity.ts';
+import { daemonEnvironment } from '../../../src/tools/demo/daemon-env.ts';
+import { defaultPeak, parseDemoArgs } from '../../../src/tools/demo/demo-options.ts';
+import { LatencyStats } from '../../../src/tools/demo/latency-stats.ts';
+import { LiveView, renderLine } from '../../../src/tools/demo/live-view.ts';
+import { parseNodeStats } from '../../../src/tools/demo/node-stats.ts';
+import { addRequest, delRequest, PodFactory } from '../../../src/tools/demo/pod-identity.ts';
 import { VERSION } from '../../../src/version.ts';
 
 /** The demo's pure parts (kept here with the demo's other tests). */

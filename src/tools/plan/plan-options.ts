@@ -1,6 +1,6 @@
-import { type ParsedArgs, parseFlags } from '../cli/flags.ts';
-import type { Environment } from '../config/types.ts';
-import { knownInstanceTypes, lookupInstanceType } from '../ipam/instance-limits.ts';
+import type { Environment } from '../../config/types.ts';
+import { knownInstanceTypes, lookupInstanceType } from '../../ipam/instance-limits.ts';
+import { type ParsedArgs, parseFlags } from '../flags.ts';
 
 /**
  * `vpc-ipamd plan`'s command line and environment → what to plan. The daemon's own variables are

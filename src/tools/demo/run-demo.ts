@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IpamdClient } from '../rpc/client.ts';
-import type { SimulatedRegion } from '../sim/api.ts';
-import { startSimulatedRegion } from '../sim/index.ts';
+import { IpamdClient } from '../../rpc/client.ts';
+import type { SimulatedRegion } from '../../sim/api.ts';
+import { startSimulatedRegion } from '../../sim/index.ts';
 import { daemonEnvironment } from './daemon-env.ts';
 import { DaemonDiedError, type DaemonExit, DaemonProcess } from './daemon-process.ts';
 import type { DemoOptions } from './demo-options.ts';

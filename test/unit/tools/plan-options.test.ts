@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePlanArgs } from '../../../src/plan/plan-options.ts';
+import { parsePlanArgs } from '../../../src/tools/plan/plan-options.ts';
 
 function options(args: string[], env: Record<string, string> = {}) {
   const parsed = parsePlanArgs(args, env);

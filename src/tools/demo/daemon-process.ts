@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { IpamdClient } from '../rpc/client.ts';
+import { IpamdClient } from '../../rpc/client.ts';
 import { findServingLine, type ServingAddresses } from './log-file.ts';
 
 /** `vpc-ipamd run` as a child process: start, wait until it serves, stop, notice a death. */

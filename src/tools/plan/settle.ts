@@ -1,5 +1,5 @@
-import type { Ec2ApiStats } from '../aws/api-metrics.ts';
-import { POOL_TICK_MS } from '../daemon/ipamd.ts';
+import type { Ec2ApiStats } from '../../aws/api-metrics.ts';
+import { POOL_TICK_MS } from '../../daemon/ipamd.ts';
 
 /** What settling needs from a node: its time, one pool-loop tick, and its EC2 call counts. */
 export interface Settleable {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/observe/logger.ts';
-import type { PlanResult } from '../../../src/plan/plan-result.ts';
-import { type PlanOutcome, runPlan } from '../../../src/plan/run-plan.ts';
+import type { PlanResult } from '../../../src/tools/plan/plan-result.ts';
+import { type PlanOutcome, runPlan } from '../../../src/tools/plan/run-plan.ts';
 
 /**
  * `vpc-ipamd plan` rows derived by hand from spec/ipamd.md §3–§4, each asserted in both pool

@@ -1,4 +1,4 @@
-import type { Config } from '../config/types.ts';
+import type { Config } from '../../config/types.ts';
 import type { PlanOutcome } from './run-plan.ts';
 
 /** The text and JSON `vpc-ipamd plan` prints. */

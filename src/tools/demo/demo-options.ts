@@ -1,6 +1,6 @@
-import { type ParsedArgs, parseFlags } from '../cli/flags.ts';
-import type { Environment } from '../config/types.ts';
-import { lookupInstanceType } from '../ipam/instance-limits.ts';
+import type { Environment } from '../../config/types.ts';
+import { lookupInstanceType } from '../../ipam/instance-limits.ts';
+import { type ParsedArgs, parseFlags } from '../flags.ts';
 
 /** `vpc-ipamd demo`'s command line and the daemon settings it takes from the environment. */
 

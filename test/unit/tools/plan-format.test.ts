@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src/config/index.ts';
-import { describeTargets, planJson, planText } from '../../../src/plan/format-plan.ts';
-import { describePoolState } from '../../../src/plan/plan-result.ts';
-import type { PlanOutcome } from '../../../src/plan/run-plan.ts';
+import { describeTargets, planJson, planText } from '../../../src/tools/plan/format-plan.ts';
+import { describePoolState } from '../../../src/tools/plan/plan-result.ts';
+import type { PlanOutcome } from '../../../src/tools/plan/run-plan.ts';
 
 const outcome: PlanOutcome = {
   result: {
