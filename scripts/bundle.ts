@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Message, type Metafile } from 'esbuild';
 import { assetUrlsPlugin } from './asset-urls.ts';
 import { BUNDLES, type BundleSpec } from './bundles.ts';
 
@@ -37,6 +37,10 @@ export interface BundleResult {
   readonly sources: number;
   /** False when the output was identical to what dist/ held (only sources.json refreshed). */
   readonly written: boolean;
+  /** esbuild's warnings, one line each (its errors make `bundle` reject instead). */
+  readonly warnings: readonly string[];
+  /** What went into which output file and what each output imports, as esbuild reports it. */
+  readonly metafile: Metafile;
 }
 
 export async function bundle(
@@ -61,7 +65,7 @@ export async function bundle(
     plugins: [assetUrlsPlugin({ repo, outdir: dir })],
     metafile: true,
     write: false,
-    logLevel: 'warning',
+    logLevel: 'silent',
   });
   const outputs = new Map(result.outputFiles.map((file) => [basename(file.path), file.contents]));
   const sourcePaths = Object.keys(result.metafile.inputs).filter(
@@ -88,7 +92,20 @@ export async function bundle(
   }
   let bytes = 0;
   for (const contents of outputs.values()) bytes += contents.byteLength;
-  return { name: spec.name, files: outputs.size, bytes, sources: sourcePaths.length, written };
+  return {
+    name: spec.name,
+    files: outputs.size,
+    bytes,
+    sources: sourcePaths.length,
+    written,
+    warnings: result.warnings.map(oneLine),
+    metafile: result.metafile,
+  };
+}
+
+function oneLine(message: Message): string {
+  const at = message.location;
+  return at ? `${at.file}:${at.line}:${at.column}: ${message.text}` : message.text;
 }
 
 /** Every bundle of BUNDLES, in order. */
