@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import {
+  cpSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -174,4 +176,33 @@ describe('bundling a small project', () => {
     await expect(bundle(spec, root)).rejects.toThrow(message);
     expect(() => statSync(join(root, 'dist/app'))).toThrow(/ENOENT/);
   });
+});
+
+describe('npm run bundle (scripts/build.ts)', () => {
+  it('a source the bundle cannot keep: exit 1, esbuild naming the file and the reason', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'vpc-ipamd-build-cli-'));
+    try {
+      cpSync(join(REPO, 'scripts'), join(root, 'scripts'), { recursive: true });
+      symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
+      writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+      mkdirSync(join(root, 'src/cli'), { recursive: true });
+      writeFileSync(join(root, 'src/cli/main.ts'), 'export const here = import.meta.dirname;\n');
+      const failed = await run(process.execPath, [
+        join(REPO, 'bin/run-ts.js'),
+        join(root, 'scripts/build.ts'),
+      ]).then(
+        () => undefined,
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stdout).toBe('');
+      expect(failed?.stderr).toMatch(/^build failed: Build failed with 1 error:\n/);
+      expect(failed?.stderr).toContain(
+        "src/cli/main.ts: uses import.meta other than new URL('<relative path>', import.meta.url), which the bundle cannot keep",
+      );
+      expect(() => statSync(join(root, 'dist'))).toThrow(/ENOENT/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
