@@ -66,6 +66,11 @@ export async function bundle(
     metafile: true,
     write: false,
     logLevel: 'silent',
+    // Measured (bench/footprint.ts): ~20 MiB less daemon RSS after init than unminified output.
+    // Identifiers are kept, so class and function names in logs and stack traces stay readable;
+    // VPC_IPAMD_RUN_FROM=sources gives source line numbers.
+    minifyWhitespace: true,
+    minifySyntax: true,
   });
   const outputs = new Map(result.outputFiles.map((file) => [basename(file.path), file.contents]));
   const sourcePaths = Object.keys(result.metafile.inputs).filter(
