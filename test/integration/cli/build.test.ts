@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import {
   cpSync,
   mkdirSync,
@@ -14,11 +13,11 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, SOURCES_FILE } from '../../../scripts/bundle.ts';
 import { BUNDLES } from '../../../scripts/bundles.ts';
+import { runNode } from './node-process.ts';
 
 /**
  * The build script (scripts/bundle.ts): what the CLI bundle loads for each sub-command, when it
@@ -27,7 +26,6 @@ import { BUNDLES } from '../../../scripts/bundles.ts';
  */
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-const run = promisify(execFile);
 const CLI = BUNDLES.find((spec) => spec.name === 'cli')!;
 
 /** Every input module loaded when `output` is imported: its own and its static imports', transitively. */
@@ -126,10 +124,13 @@ describe('bundling a small project', () => {
       ].join('\n'),
     });
     await bundle(spec, root);
-    const { stdout } = await run(process.execPath, [join(root, 'dist/app/main.js')]);
-    expect(stdout).toBe('{"rows":3}\n');
-    expect(readFileSync(join(root, 'dist/app/main.js'), 'utf8')).toContain(
-      'new URL("../../data/table.json", import.meta.url)',
+    expect(await runNode(join(root, 'dist/app/main.js'), [])).toEqual({
+      code: 0,
+      stdout: '{"rows":3}\n',
+      stderr: '',
+    });
+    expect(readFileSync(join(root, 'dist/app/main.js'), 'utf8')).toMatch(
+      /new URL\("\.\.\/\.\.\/data\/table\.json", ?import\.meta\.url\)/,
     );
   });
 
@@ -187,17 +188,11 @@ describe('npm run bundle (scripts/build.ts)', () => {
       writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
       mkdirSync(join(root, 'src/cli'), { recursive: true });
       writeFileSync(join(root, 'src/cli/main.ts'), 'export const here = import.meta.dirname;\n');
-      const failed = await run(process.execPath, [
-        join(REPO, 'bin/run-ts.js'),
-        join(root, 'scripts/build.ts'),
-      ]).then(
-        () => undefined,
-        (error: { code: number; stdout: string; stderr: string }) => error,
-      );
-      expect(failed?.code).toBe(1);
-      expect(failed?.stdout).toBe('');
-      expect(failed?.stderr).toMatch(/^build failed: Build failed with 1 error:\n/);
-      expect(failed?.stderr).toContain(
+      const failed = await runNode(join(REPO, 'bin/run-ts.js'), [join(root, 'scripts/build.ts')]);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toBe('');
+      expect(failed.stderr).toMatch(/^build failed: Build failed with 1 error:\n/);
+      expect(failed.stderr).toContain(
         "src/cli/main.ts: uses import.meta other than new URL('<relative path>', import.meta.url), which the bundle cannot keep",
       );
       expect(() => statSync(join(root, 'dist'))).toThrow(/ENOENT/);

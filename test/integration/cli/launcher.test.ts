@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import {
   copyFileSync,
   mkdirSync,
@@ -13,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode as node } from './node-process.ts';
 
 /**
  * bin/vpc-ipamd.js: the built CLI in dist/ (vitest's global set-up has just bundled it) answers
@@ -21,27 +21,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** `node <bin> args…` with nothing in the environment but PATH and `env`. */
-function node(bin: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { PATH: process.env.PATH ?? '', ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe('the built CLI, run from dist/', () => {
   const bin = join(REPO, 'bin/vpc-ipamd.js');
