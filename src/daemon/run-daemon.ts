@@ -136,6 +136,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     }).catch((error: unknown) => {
       throw failureOf('IPAMD_GRPC_SOCKET', config.grpcSocketPath, error);
     });
+    opened.push(() => grpc.close());
     ipamd.startTimers();
     metrics.startupDuration.observe(
       { success: 'true', with_api_server: 'false', failure_reason: '' },
