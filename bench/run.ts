@@ -16,6 +16,7 @@ const BENCHES: readonly { name: string; load: () => Promise<BenchModule> }[] = [
   { name: 'allocator-working-set', load: () => import('./allocator-working-set.ts') },
   { name: 'allocator-processes', load: () => import('./allocator-processes.ts') },
   { name: 'memory-latency', load: () => import('./memory-latency.ts') },
+  { name: 'footprint', load: () => import('./footprint.ts') },
 ];
 
 const wanted = process.argv.slice(2);

@@ -16,7 +16,11 @@ WARM_POOL_MODE, ADD_WAIT_SECONDS, IPAMD_GRPC_SOCKET, METRICS_BIND_ADDRESS,
 DISABLE_HOST_NETWORKING, EC2_API_RATE_LIMITS (docs/compat.md).
 `;
 
-/** Time for the log's last lines to reach the file after a clean stop. */
+/**
+ * How long the process may take to end by itself once it is done (the log's last lines reaching
+ * the file) before it is ended: SDK keep-alive sockets or a pool pass still in flight (an ENI
+ * attach wait, an EC2 retry loop: minutes of back-off at worst) must not keep it alive.
+ */
 const EXIT_GRACE_MS = 1_000;
 
 export async function run(args: string[]): Promise<number> {
@@ -32,13 +36,9 @@ export async function run(args: string[]): Promise<number> {
   try {
     daemon = await runDaemon({ env: process.env });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`vpc-ipamd: ${error.problems.length} configuration problem(s):\n`);
-      for (const problem of error.problems) process.stderr.write(`  - ${problem}\n`);
-    } else {
-      process.stderr.write(`vpc-ipamd: failed to start: ${(error as Error).message}\n`);
-    }
-    return 1;
+    process.stderr.write(startFailure(error));
+    // runDaemon closed what it had opened and flushed its log.
+    return exitSoon(1);
   }
   const code = await new Promise<number>((resolve) => {
     let stopping = false;
@@ -59,8 +59,21 @@ export async function run(args: string[]): Promise<number> {
       else daemon.terminate();
     });
   });
-  // A pool pass still in flight (an ENI attach wait or an EC2 retry loop: minutes of back-off at
-  // worst) must not keep a stopped daemon alive; the checkpoint is on disk and the socket gone.
+  // The checkpoint is on disk and the socket gone.
+  return exitSoon(code);
+}
+
+/** One line per problem; a single cause (the usual case) is a single line. */
+function startFailure(error: unknown): string {
+  if (!(error instanceof ConfigError))
+    return `vpc-ipamd: failed to start: ${(error as Error).message}\n`;
+  const { problems } = error;
+  if (problems.length === 1) return `vpc-ipamd: invalid configuration: ${problems[0]}\n`;
+  const list = problems.map((problem) => `  - ${problem}\n`).join('');
+  return `vpc-ipamd: ${problems.length} configuration problems:\n${list}`;
+}
+
+function exitSoon(code: number): number {
   setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
   return code;
 }

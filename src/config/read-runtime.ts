@@ -37,7 +37,7 @@ export function readRuntime(r: EnvReader): Pick<Config, RuntimeFields> {
     region: r.nonEmpty('AWS_REGION') ?? r.string('AWS_DEFAULT_REGION', ''),
     httpTimeoutSeconds: r.intAtLeast('HTTP_TIMEOUT', 10, 10),
     clusterEndpoint: r.string('CLUSTER_ENDPOINT', ''),
-    grpcSocketPath: r.string('IPAMD_GRPC_SOCKET', '/var/run/aws-node/ipamd.sock'),
+    grpcSocketPath: readGrpcSocketPath(r),
     ec2RateLimits: rateLimits.value,
     introspectionBindAddress: r.string('INTROSPECTION_BIND_ADDRESS', '127.0.0.1:61679'),
     metricsBindAddress: r.string('METRICS_BIND_ADDRESS', ':61678'),
@@ -46,6 +46,22 @@ export function readRuntime(r: EnvReader): Pick<Config, RuntimeFields> {
     logLevel: readLogLevel(r),
     logFile: r.string('AWS_VPC_K8S_CNI_LOG_FILE', '/host/var/log/aws-routed-eni/ipamd.log'),
   };
+}
+
+const DEFAULT_GRPC_SOCKET = '/var/run/aws-node/ipamd.sock';
+
+/**
+ * The socket must be absolute: a relative path would be resolved against whatever directory the
+ * daemon happens to start in, and the CNI plugin, started by kubelet elsewhere, would not find it.
+ */
+function readGrpcSocketPath(r: EnvReader): string {
+  const path = r.string('IPAMD_GRPC_SOCKET', DEFAULT_GRPC_SOCKET);
+  if (!path.startsWith('/')) {
+    r.fatal(
+      `IPAMD_GRPC_SOCKET=${quote(path)} is a relative path; set an absolute path such as ${DEFAULT_GRPC_SOCKET}`,
+    );
+  }
+  return path;
 }
 
 /** The reference's level names (any case) mapped to pino's. */

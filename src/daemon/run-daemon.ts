@@ -1,12 +1,18 @@
 import type { Server } from 'node:http';
 import { createSdkEc2 } from '../aws/ec2-sdk.ts';
+import { isEc2Error } from '../aws/errors.ts';
 import { createImdsClient } from '../aws/imds.ts';
 import { loadConfig } from '../config/index.ts';
 import type { Config, Environment } from '../config/types.ts';
 import { createHostNetwork } from '../host/create-host-network.ts';
 import type { HostNetwork } from '../host/host-network.ts';
 import { ipamdEnvSettings, networkUtilsEnvSettings } from '../observe/env-settings-view.ts';
-import { closeServer, listen, parseListenAddress } from '../observe/http-listener.ts';
+import {
+  closeServer,
+  type ListenTarget,
+  listen,
+  parseListenAddress,
+} from '../observe/http-listener.ts';
 import { createIntrospectionServer } from '../observe/introspection.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
 import { IpamdMetrics } from '../observe/metrics.ts';
@@ -43,16 +49,27 @@ export interface RunningDaemon {
 /**
  * Starts ipamd the way `vpc-ipamd run` does: config from the environment, IMDS, the EC2 SDK
  * client, host networking, node init, then the metrics and introspection servers and — last, as
- * the reference does, so that a healthy gRPC probe means "initialised" — the gRPC server.
+ * the reference does, so that a healthy gRPC probe means "initialised" — the gRPC server. If a
+ * step fails, whatever the earlier ones opened is closed again and the error names its cause in
+ * one line (the variable, or EC2).
  */
 export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const startedAt = Date.now();
   const { config, warnings } = loadConfig(options.env);
+  // Bind addresses are checked before anything starts, like the configuration.
+  const metricsTarget = config.disableMetrics
+    ? undefined
+    : bindTarget('METRICS_BIND_ADDRESS', config.metricsBindAddress);
+  const introspectionTarget = config.disableIntrospection
+    ? undefined
+    : bindTarget('INTROSPECTION_BIND_ADDRESS', config.introspectionBindAddress);
   const logger = options.logger ?? createLogger({ level: config.logLevel, file: config.logFile });
   for (const warning of warnings)
     logger.warn({ variable: warning.variable, value: warning.value }, warning.message);
   const scheduler = options.scheduler ?? realScheduler;
   const metrics = new IpamdMetrics(VERSION);
+  // What start-up has opened so far, closed again (last first) when a later step fails.
+  const opened: (() => Promise<void>)[] = [];
   try {
     const imds = createImdsClient(config);
     const identity = await imds.getInstanceIdentity();
@@ -73,20 +90,29 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       logger,
       metrics,
     });
+    opened.push(() => ipamd.stop());
 
     const servers: Server[] = [];
+    const serve = async (variable: string, server: Server, target: BindTarget) => {
+      const address = await listen(server, target).catch((error: unknown) => {
+        throw failureOf(variable, target.text, error);
+      });
+      servers.push(server);
+      opened.push(() => closeServer(server));
+      return address;
+    };
     let metricsAddress: string | undefined;
-    if (!config.disableMetrics) {
+    if (metricsTarget) {
       const server = createMetricsServer(metrics.registry, () => {
         ipamd.refreshMetrics();
         for (const [bucket, level] of Object.entries(rateLimiter.levels()))
           metrics.ec2BucketTokens.set({ bucket }, level);
       });
-      metricsAddress = await listen(server, parseListenAddress(config.metricsBindAddress));
-      servers.push(server);
+      metricsAddress = await serve('METRICS_BIND_ADDRESS', server, metricsTarget);
+      logger.info({ address: metricsAddress }, 'metrics listening');
     }
     let introspectionAddress: string | undefined;
-    if (!config.disableIntrospection) {
+    if (introspectionTarget) {
       const server = createIntrospectionServer(
         {
           enis: () => ipamd.introspectEnis(),
@@ -97,11 +123,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         },
         logger,
       );
-      introspectionAddress = await listen(
-        server,
-        parseListenAddress(config.introspectionBindAddress),
-      );
-      servers.push(server);
+      introspectionAddress = await serve('INTROSPECTION_BIND_ADDRESS', server, introspectionTarget);
+      logger.info({ address: introspectionAddress }, 'introspection listening');
     }
     const grpc = await startGrpcServer({
       socketPath: config.grpcSocketPath,
@@ -109,7 +132,10 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       version: VERSION,
       logger,
       metrics,
+    }).catch((error: unknown) => {
+      throw failureOf('IPAMD_GRPC_SOCKET', config.grpcSocketPath, error);
     });
+    opened.push(() => grpc.close());
     ipamd.startTimers();
     metrics.startupDuration.observe(
       { success: 'true', with_api_server: 'false', failure_reason: '' },
@@ -137,6 +163,11 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       },
     };
   } catch (error) {
+    for (const close of opened.reverse()) {
+      await close().catch((closeError: unknown) =>
+        logger.warn({ err: closeError }, 'closing after a failed start-up'),
+      );
+    }
     metrics.startupDuration.observe(
       {
         success: 'false',
@@ -146,7 +177,33 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       (Date.now() - startedAt) / 1000,
     );
     logger.fatal({ err: error }, 'ipamd failed to start');
-    logger.flush?.();
-    throw error;
+    await new Promise<void>((resolve) =>
+      logger.flush ? logger.flush(() => resolve()) : resolve(),
+    );
+    throw isEc2Error(error) ? ec2StartFailure(error, config) : error;
   }
+}
+
+/** A bind address parsed up front; its text is kept for the failure line. */
+type BindTarget = ListenTarget & { readonly text: string };
+
+function bindTarget(variable: string, text: string): BindTarget {
+  try {
+    return { ...parseListenAddress(text), text };
+  } catch (error) {
+    throw failureOf(variable, text, error);
+  }
+}
+
+/** One line naming the setting that led to `error`, e.g. `METRICS_BIND_ADDRESS=":1": listen …`. */
+function failureOf(variable: string, value: string, error: unknown): Error {
+  return new Error(`${variable}=${JSON.stringify(value)}: ${(error as Error).message}`, {
+    cause: error,
+  });
+}
+
+/** An EC2 failure at start-up says it was EC2, and where the endpoint was if it was set. */
+function ec2StartFailure(error: Error, config: Config): Error {
+  const endpoint = config.ec2Endpoint === '' ? '' : ` (AWS_EC2_ENDPOINT=${config.ec2Endpoint})`;
+  return new Error(`EC2 ${error.message}${endpoint}`, { cause: error });
 }

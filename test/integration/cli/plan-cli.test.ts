@@ -1,28 +1,12 @@
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { type NodeRun, runNode } from './node-process.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/vpc-ipamd.js', import.meta.url));
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `vpc-ipamd` as a child process with a clean environment plus `env`. */
-function vpcIpamd(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function vpcIpamd(args: string[], env: Record<string, string> = {}): Promise<NodeRun> {
+  return runNode(BIN, args, env);
 }
 
 describe('vpc-ipamd plan as a child process', () => {

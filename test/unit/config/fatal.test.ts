@@ -124,6 +124,16 @@ describe('each fatal problem alone: one line naming the variables, the value and
       'ENABLE_PREFIX_DELEGATION="1" with WARM_IP_TARGET="0", WARM_PREFIX_TARGET="-1" and MINIMUM_IP_TARGET="0": set at least one of them above 0 (e.g. WARM_PREFIX_TARGET=1)',
     ],
     [
+      'relative gRPC socket path',
+      { IPAMD_GRPC_SOCKET: 'run/ipamd.sock' },
+      'IPAMD_GRPC_SOCKET="run/ipamd.sock" is a relative path; set an absolute path such as /var/run/aws-node/ipamd.sock',
+    ],
+    [
+      'gRPC socket path relative to the current directory',
+      { IPAMD_GRPC_SOCKET: './ipamd.sock' },
+      'IPAMD_GRPC_SOCKET="./ipamd.sock" is a relative path; set an absolute path such as /var/run/aws-node/ipamd.sock',
+    ],
+    [
       'invalid network policy mode',
       { NETWORK_POLICY_ENFORCING_MODE: 'enforce' },
       'NETWORK_POLICY_ENFORCING_MODE="enforce" is not a policy mode; set it to none, strict or standard, or remove it',
@@ -153,6 +163,8 @@ describe('near misses that must load', () => {
     ['veth prefix of exactly 4', { AWS_VPC_K8S_CNI_VETHPREFIX: 'abcd' }],
     ['plugin log file stderr', { AWS_VPC_K8S_PLUGIN_LOG_FILE: 'stderr' }],
     ['custom networking in IPv4', { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true' }],
+    ['an absolute gRPC socket path', { IPAMD_GRPC_SOCKET: '/run/x/ipamd.sock' }],
+    ['an empty gRPC socket path (the default)', { IPAMD_GRPC_SOCKET: '' }],
   ])('%s', (_name, env) => {
     expect(() => loadConfig(env)).not.toThrow();
   });
