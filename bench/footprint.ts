@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { bundleAll } from '../scripts/bundle.ts';
-import { daemonEnvironment } from '../src/demo/daemon-env.ts';
-import { DaemonProcess } from '../src/demo/daemon-process.ts';
-import { addRequest, PodFactory } from '../src/demo/pod-identity.ts';
 import { lookupInstanceType, maxPodsFor } from '../src/ipam/instance-limits.ts';
 import { startSimulatedRegion } from '../src/sim/index.ts';
+import { daemonEnvironment } from '../src/tools/demo/daemon-env.ts';
+import { DaemonProcess } from '../src/tools/demo/daemon-process.ts';
+import { addRequest, PodFactory } from '../src/tools/demo/pod-identity.ts';
 import { median } from './allocator.ts';
 
 /**

@@ -18,8 +18,9 @@ import {
   UnassignPrivateIpAddressesCommand,
 } from '@aws-sdk/client-ec2';
 import type { Config } from '../config/types.ts';
-import { type Clock, systemClock } from '../ipam/clock.ts';
+import type { Clock } from '../ipam/clock.ts';
 import type { InstanceTypeInfo } from '../ipam/instance-limits.ts';
+import { systemClock } from '../system-clock.ts';
 import { type Ec2ApiObserver, noopEc2ApiObserver } from './api-metrics.ts';
 import { Ec2Caller } from './ec2-call.ts';
 import {

@@ -1,5 +1,6 @@
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
-import { type Clock, systemClock } from '../ipam/clock.ts';
+import type { Clock } from '../ipam/clock.ts';
+import { systemClock } from '../system-clock.ts';
 import { type ImdsEni, ImdsError, type ImdsPort, type InstanceIdentity } from './imds-port.ts';
 
 export interface ImdsClientOptions {

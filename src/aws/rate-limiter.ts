@@ -1,5 +1,6 @@
 import { EC2_DEFAULT_BUCKETS, ec2BucketFor } from '../config/ec2-buckets.ts';
-import { type Clock, systemClock } from '../ipam/clock.ts';
+import type { Clock } from '../ipam/clock.ts';
+import { systemClock } from '../system-clock.ts';
 import { TokenBucket, type TokenBucketSpec } from './token-bucket.ts';
 
 /**

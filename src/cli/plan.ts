@@ -7,7 +7,7 @@ import { runPlan } from '../tools/plan/run-plan.ts';
 
 /**
  * `vpc-ipamd plan`: what ENIs, IPs and prefixes a node settles at for given settings and pods.
- * It runs the real pool manager against a simulated region on simulated time (src/plan).
+ * It runs the real pool manager against a simulated region on simulated time (src/tools/plan).
  */
 
 const HELP = `usage: vpc-ipamd plan --instance-type T [--pods N] [options]

@@ -1,13 +1,11 @@
 /**
  * The only source of time for core code. Core never reads Date.now(): the daemon passes the
- * system clock, tests pass a ManualClock and move it by hand.
+ * system clock (src/system-clock.ts), tests pass a ManualClock and move it by hand.
  */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
 }
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 /** A clock that only moves when told to; for tests and simulated time. */
 export class ManualClock implements Clock {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import instanceTypeTable from './data/instance-types.json' with { type: 'json' };
 
 /**
  * EC2 networking limits per instance type (spec/ipamd.md §3) and the values ipamd derives from
@@ -35,8 +35,8 @@ let table: Map<string, InstanceTypeInfo> | undefined;
 
 function loadTable(): Map<string, InstanceTypeInfo> {
   if (!table) {
-    const text = readFileSync(new URL('./data/instance-types.json', import.meta.url), 'utf8');
-    const parsed = JSON.parse(text) as InstanceTypeTable;
+    // A JSON module: bundled with the code, so core reads no file and the build copies none.
+    const parsed = instanceTypeTable as unknown as InstanceTypeTable;
     table = new Map(Object.entries(parsed.instanceTypes));
   }
   return table;

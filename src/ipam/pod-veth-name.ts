@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha1Hex } from './sha1.ts';
 
 /**
  * Host-side veth naming shared by the CNI plugin, host networking and checkpoint restore:
@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
  */
 export function podVethSuffix(namespace: string, podName: string, index = 0): string {
   const key = index === 0 ? `${namespace}.${podName}` : `${namespace}.${podName}.${index}`;
-  return createHash('sha1').update(key).digest('hex').slice(0, 11);
+  return sha1Hex(key).slice(0, 11);
 }
 
 export function podVethName(prefix: string, namespace: string, podName: string, index = 0): string {

@@ -1,4 +1,5 @@
-import { type Clock, systemClock } from '../ipam/clock.ts';
+import type { Clock } from '../ipam/clock.ts';
+import { systemClock } from '../system-clock.ts';
 import type { LatencyModel, SimOptions } from './api.ts';
 import { resolveLatencyModel } from './latency.ts';
 

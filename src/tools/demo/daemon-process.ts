@@ -6,7 +6,7 @@ import { findServingLine, type ServingAddresses } from './log-file.ts';
 
 /** `vpc-ipamd run` as a child process: start, wait until it serves, stop, notice a death. */
 
-const BIN = fileURLToPath(new URL('../../bin/vpc-ipamd.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/vpc-ipamd.js', import.meta.url));
 const SETPRIV = '/usr/bin/setpriv';
 /** Last bytes of the daemon's stderr kept for a failure report. */
 const STDERR_KEEP = 8_192;
