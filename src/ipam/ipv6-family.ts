@@ -1,4 +1,5 @@
 import type { AddressFamily, AddressValue } from './address-family.ts';
+import { splitCidr } from './cidr.ts';
 import { formatIpv6, ipv6PrefixMask, parseIpv6 } from './ipv6.ts';
 
 /**
@@ -25,13 +26,10 @@ export const IPV6: AddressFamily = {
   parseAddress: parseIpv6,
   formatAddress: (value) => formatIpv6(v6(value)),
   parseCidr(text) {
-    const slash = text.indexOf('/');
-    if (slash < 0) return undefined;
-    const address = parseIpv6(text.slice(0, slash));
-    const bitsText = text.slice(slash + 1);
-    if (address === undefined || !/^\d{1,3}$/.test(bitsText)) return undefined;
-    const bits = Number(bitsText);
-    if (bits > 128) return undefined;
+    const parts = splitCidr(text, 128);
+    const address = parts && parseIpv6(parts.address);
+    if (!parts || address === undefined) return undefined;
+    const bits = parts.bits;
     const network = address & ipv6PrefixMask(bits);
     const networkText = formatIpv6(network);
     return {
