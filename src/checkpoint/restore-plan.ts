@@ -54,9 +54,8 @@ export interface RestoreOutcome {
  * Applies a decoded checkpoint to a datastore whose ENIs and CIDRs are already rebuilt (the
  * reference's ReadBackingStore): allocations whose pod veth is gone are stale; the others go on
  * the CIDR holding their address (the entry's `ipv4` or `ipv6`, as the datastore's family), or are
- * dropped when none does. An IP (or key) listed twice is an
- * error naming both entries. Everything is checked before the datastore is touched, so an error
- * leaves it as it was. Cooldowns are restored; a stale-veth address starts a fresh cooldown, as
+ * dropped when none does. An IP (or key) listed twice is an error naming both entries. Everything
+ * is checked before the datastore is touched, so an error leaves it as it was. Cooldowns are restored; a stale-veth address starts a fresh cooldown, as
  * its pod may have been deleted just now.
  */
 export function applyCheckpoint(
@@ -89,8 +88,8 @@ export function applyCheckpoint(
         });
         const ip = entry.ipv4 !== '' ? entry.ipv4 : entry.ipv6;
         if (ip !== '') rulesToPrune.push(ip);
-        const own = addressOf(family, entry);
-        if (own !== '') staleAddresses.push(normaliseAddress(family, own) ?? own);
+        const own = cooldownAddress(family, entry);
+        if (own !== '') staleAddresses.push(own);
         continue;
       }
     }
@@ -159,10 +158,10 @@ export function applyCheckpoint(
   const now = datastore.clock.now();
   const nowNs = unixNanos(Math.floor(now), 0);
   const cooldowns = [
-    ...checkpoint.cooldown.map((c) => {
-      const own = addressOf(family, c);
-      return { ip: normaliseAddress(family, own) ?? own, unassignedAtNs: c.unassignedTimestamp };
-    }),
+    ...checkpoint.cooldown.map((c) => ({
+      ip: cooldownAddress(family, c),
+      unassignedAtNs: c.unassignedTimestamp,
+    })),
     ...staleAddresses.map((ip) => ({ ip, unassignedAtNs: nowNs })),
   ];
   const cooldownsRestored = datastore.restoreCooldowns(cooldowns);
@@ -176,6 +175,15 @@ function keyText(key: IpamKey): string {
 /** The entry's address of the datastore's family ('' when it has none). */
 function addressOf(family: AddressFamily, entry: { ipv4: string; ipv6?: string }): string {
   return family.name === 'IPv6' ? (entry.ipv6 ?? '') : entry.ipv4;
+}
+
+/**
+ * The entry's address for a cooldown: canonical, so that two spellings of one address meet; text
+ * that does not parse is passed on as it is (the datastore skips it).
+ */
+function cooldownAddress(family: AddressFamily, entry: { ipv4: string; ipv6?: string }): string {
+  const own = addressOf(family, entry);
+  return normaliseAddress(family, own) ?? own;
 }
 
 function placementDetail(
