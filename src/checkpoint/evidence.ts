@@ -2,7 +2,7 @@ import type { AllocationView } from '../ipam/datastore-types.ts';
 import { formatRfc3339Nano, splitClockMs } from '../ipam/unix-time.ts';
 import { appendDurable } from './atomic-write.ts';
 import { type CheckpointFs, nodeCheckpointFs } from './checkpoint-fs.ts';
-import { encodeEntry } from './format.ts';
+import { addressFields, encodeEntry } from './format.ts';
 import { encodeGoString } from './go-json.ts';
 import { droppedPath } from './paths.ts';
 
@@ -31,8 +31,7 @@ export async function recordRemovedAllocations(
   const lines = removed.map((allocation) => {
     const entry = encodeEntry({
       ...allocation.key,
-      ipv4: allocation.ip,
-      ipv6: '',
+      ...addressFields(allocation.ip),
       allocationTimestamp: allocation.assignedAtNs,
       metadata: allocation.metadata,
     });

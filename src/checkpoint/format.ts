@@ -2,15 +2,16 @@ import { encodeGoString } from './go-json.ts';
 import { JsonNumber, JsonObject, type JsonValue, parseJsonLossless } from './json-lossless.ts';
 
 /**
- * The `vpc-cni-ipam/1` checkpoint file (spec/ipamd.md §5.6), byte-compatible with the
- * reference: one compact JSON object as Go's encoding/json writes it, then a newline.
+ * The `vpc-cni-ipam/1` checkpoint file (the reference's datastore checkpoint), byte-compatible
+ * with the reference: one compact JSON object as Go's encoding/json writes it, then a newline.
  *
  *   {"version":"vpc-cni-ipam/1","allocations":[{"networkName":…,"containerID":…,"ifName":…,
  *    "ipv4":"10.0.1.5","allocationTimestamp":<unix ns>,"metadata":{"k8sPodNamespace":…,
  *    "k8sPodName":…,"interfacesCount":1}}]}
  *
- * ipv4/ipv6 and interfacesCount are omitted when empty/zero. One extension: a top-level
- * `"cooldown":[{"ipv4":…,"unassignedTimestamp":<unix ns>}]`, written after `allocations` and only
+ * ipv4/ipv6 and interfacesCount are omitted when empty/zero (an IPv6 node's entries carry `ipv6`
+ * instead of `ipv4`). One extension: a top-level `"cooldown":[{"ipv4":…,"unassignedTimestamp":
+ * <unix ns>}]` (`ipv6` instead of `ipv4` on an IPv6 node), written after `allocations` and only
  * when an address is cooling, so the cooldown survives a restart. Without cooling addresses the
  * file is the reference's byte for byte, and the reference (Go ignores unknown fields) reads ours.
  */
@@ -37,7 +38,10 @@ export interface CheckpointEntry {
 }
 
 export interface CooldownEntry {
+  /** '' when absent. */
   readonly ipv4: string;
+  /** Absent or '' on an IPv4 node. */
+  readonly ipv6?: string;
   /** Unix nanoseconds when the address was unassigned. */
   readonly unassignedTimestamp: bigint;
 }
@@ -78,14 +82,20 @@ export function encodeCheckpoint(data: CheckpointData): string {
     parts.push(',"cooldown":[');
     data.cooldown.forEach((entry, i) => {
       if (i > 0) parts.push(',');
-      parts.push(
-        `{"ipv4":${encodeGoString(entry.ipv4)},"unassignedTimestamp":${entry.unassignedTimestamp}}`,
-      );
+      parts.push(encodeCooldown(entry));
     });
     parts.push(']');
   }
   parts.push('}\n');
   return parts.join('');
+}
+
+/**
+ * The `ipv4`/`ipv6` fields of an entry for a datastore address (canonical text of either family:
+ * IPv6 text always has a colon, IPv4 text never).
+ */
+export function addressFields(ip: string): { readonly ipv4: string; readonly ipv6: string } {
+  return ip.includes(':') ? { ipv4: '', ipv6: ip } : { ipv4: ip, ipv6: '' };
 }
 
 export function encodeEntry(entry: CheckpointEntry): string {
@@ -101,6 +111,17 @@ export function encodeEntry(entry: CheckpointEntry): string {
     `,"k8sPodName":${encodeGoString(m.k8sPodName)}` +
     (m.interfacesCount !== 0 ? `,"interfacesCount":${m.interfacesCount}` : '') +
     '}}'
+  );
+}
+
+/** `ipv4` as it always was (even when empty, unless `ipv6` is set), then `ipv6` when set. */
+function encodeCooldown(entry: CooldownEntry): string {
+  const ipv6 = entry.ipv6 ?? '';
+  return (
+    '{' +
+    (entry.ipv4 !== '' || ipv6 === '' ? `"ipv4":${encodeGoString(entry.ipv4)},` : '') +
+    (ipv6 !== '' ? `"ipv6":${encodeGoString(ipv6)},` : '') +
+    `"unassignedTimestamp":${entry.unassignedTimestamp}}`
   );
 }
 
@@ -208,14 +229,17 @@ function decodeMetadata(
 
 function decodeCooldown(value: JsonValue, where: string): CooldownEntry {
   let ipv4 = '';
+  let ipv6 = '';
   let unassignedTimestamp = 0n;
   if (value !== null) {
-    forEachField(value, where, ['ipv4', 'unassignedTimestamp'], (field, v) => {
-      if (field === 'ipv4') ipv4 = stringField(v, `${where}.ipv4`, ipv4);
-      else unassignedTimestamp = intField(v, `${where}.unassignedTimestamp`, unassignedTimestamp);
+    forEachField(value, where, ['ipv4', 'ipv6', 'unassignedTimestamp'], (field, v) => {
+      const at = `${where}.${field}`;
+      if (field === 'ipv4') ipv4 = stringField(v, at, ipv4);
+      else if (field === 'ipv6') ipv6 = stringField(v, at, ipv6);
+      else unassignedTimestamp = intField(v, at, unassignedTimestamp);
     });
   }
-  return { ipv4, unassignedTimestamp };
+  return { ipv4, ipv6, unassignedTimestamp };
 }
 
 /** Calls `apply` for each member that names one of `fields` (exactly, else ignoring case), in order. */

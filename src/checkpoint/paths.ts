@@ -1,4 +1,7 @@
-/** Where each network card's checkpoint lives (spec/ipamd.md §5.6). */
+/**
+ * Where each network card's checkpoint lives (the reference's AWS_VPC_K8S_CNI_BACKING_STORE, with
+ * `-nic-N` for card N > 0).
+ */
 
 /** AWS_VPC_K8S_CNI_BACKING_STORE's default. */
 export const DEFAULT_BACKING_STORE = '/var/run/aws-node/ipam.json';

@@ -1,7 +1,9 @@
-import { formatIpv4, parseIpv4 } from '../ipam/cidr.ts';
+import { type AddressFamily, normaliseAddress } from '../ipam/address-family.ts';
 import type { Datastore } from '../ipam/datastore.ts';
 import { ERR_IP_ALREADY_IN_STORE } from '../ipam/datastore-errors.ts';
+import type { ContainingCidr } from '../ipam/datastore-types.ts';
 import { encodeIpamKey, formatIpamKey, type IpamKey } from '../ipam/ipam-key.ts';
+import { IPV6_PREFIX_SLOTS } from '../ipam/ipv6-family.ts';
 import { podVethSuffix } from '../ipam/pod-veth-name.ts';
 import { unixNanos } from '../ipam/unix-time.ts';
 import { CheckpointError } from './errors.ts';
@@ -11,7 +13,12 @@ import type { JsonValue } from './json-lossless.ts';
 /** Length of the hash part of a pod's host veth name. */
 const VETH_SUFFIX_LENGTH = 11;
 
-export type DropReason = 'stale-veth' | 'not-on-any-cidr';
+/**
+ * Why a checkpointed allocation was not restored: its pod's veth is gone; no CIDR of the
+ * datastore holds its address (or it has none of the datastore's family); or (IPv6) its address
+ * is in a prefix but above the lowest addresses the datastore keeps for it (IPV6_PREFIX_SLOTS).
+ */
+export type DropReason = 'stale-veth' | 'not-on-any-cidr' | 'above-address-window';
 
 export interface DroppedAllocation {
   readonly entry: CheckpointEntry;
@@ -44,11 +51,11 @@ export interface RestoreOutcome {
 }
 
 /**
- * Applies a decoded checkpoint to a datastore whose ENIs and CIDRs are already rebuilt
- * (spec/ipamd.md §5.7 steps 3–4): allocations whose pod veth is gone are stale; the others go on
- * the CIDR holding their IP, or are dropped when none does. An IP (or key) listed twice is an
- * error naming both entries. Everything is checked before the datastore is touched, so an error
- * leaves it as it was. Cooldowns are restored; a stale-veth address starts a fresh cooldown, as
+ * Applies a decoded checkpoint to a datastore whose ENIs and CIDRs are already rebuilt (the
+ * reference's ReadBackingStore): allocations whose pod veth is gone are stale; the others go on
+ * the CIDR holding their address (the entry's `ipv4` or `ipv6`, as the datastore's family), or are
+ * dropped when none does. An IP (or key) listed twice is an error naming both entries. Everything
+ * is checked before the datastore is touched, so an error leaves it as it was. Cooldowns are restored; a stale-veth address starts a fresh cooldown, as
  * its pod may have been deleted just now.
  */
 export function applyCheckpoint(
@@ -63,6 +70,7 @@ export function applyCheckpoint(
     if (name.length >= VETH_SUFFIX_LENGTH) liveSuffixes?.add(name.slice(-VETH_SUFFIX_LENGTH));
   }
 
+  const family = datastore.family;
   const dropped: DroppedAllocation[] = [];
   const rulesToPrune: string[] = [];
   const staleAddresses: string[] = [];
@@ -80,14 +88,21 @@ export function applyCheckpoint(
         });
         const ip = entry.ipv4 !== '' ? entry.ipv4 : entry.ipv6;
         if (ip !== '') rulesToPrune.push(ip);
-        if (entry.ipv4 !== '') staleAddresses.push(entry.ipv4);
+        const own = cooldownAddress(family, entry);
+        if (own !== '') staleAddresses.push(own);
         continue;
       }
     }
-    const parsed = entry.ipv4 === '' ? undefined : parseIpv4(entry.ipv4);
-    const ip = parsed === undefined ? undefined : formatIpv4(parsed);
-    if (ip === undefined || datastore.containingCidr(ip) === undefined) {
-      dropped.push({ entry, source, reason: 'not-on-any-cidr', detail: placementDetail(entry) });
+    const own = addressOf(family, entry);
+    const ip = own === '' ? undefined : normaliseAddress(family, own);
+    const where = ip === undefined ? undefined : datastore.containingCidr(ip);
+    if (ip === undefined || where === undefined || !where.hasSlot) {
+      dropped.push({
+        entry,
+        source,
+        reason: where === undefined ? 'not-on-any-cidr' : 'above-address-window',
+        detail: placementDetail(family, entry, where),
+      });
       continue;
     }
     toPlace.push({ entry, ip });
@@ -128,7 +143,7 @@ export function applyCheckpoint(
       entry.metadata,
       entry.allocationTimestamp,
     );
-    if (!placement.placed) continue; // cannot happen: containingCidr found it above
+    if (!placement.placed) continue; // cannot happen: containingCidr found its slot above
     restored.push({
       key: { networkName: entry.networkName, containerID: entry.containerID, ifName: entry.ifName },
       metadata: entry.metadata,
@@ -143,7 +158,10 @@ export function applyCheckpoint(
   const now = datastore.clock.now();
   const nowNs = unixNanos(Math.floor(now), 0);
   const cooldowns = [
-    ...checkpoint.cooldown.map((c) => ({ ip: c.ipv4, unassignedAtNs: c.unassignedTimestamp })),
+    ...checkpoint.cooldown.map((c) => ({
+      ip: cooldownAddress(family, c),
+      unassignedAtNs: c.unassignedTimestamp,
+    })),
     ...staleAddresses.map((ip) => ({ ip, unassignedAtNs: nowNs })),
   ];
   const cooldownsRestored = datastore.restoreCooldowns(cooldowns);
@@ -154,13 +172,38 @@ function keyText(key: IpamKey): string {
   return encodeIpamKey(key.networkName, key.containerID, key.ifName);
 }
 
-function placementDetail(entry: CheckpointEntry): string {
-  if (entry.ipv4 === '') {
-    return entry.ipv6 !== ''
-      ? `IPv6 allocation ${entry.ipv6}; this datastore holds IPv4 only`
+/** The entry's address of the datastore's family ('' when it has none). */
+function addressOf(family: AddressFamily, entry: { ipv4: string; ipv6?: string }): string {
+  return family.name === 'IPv6' ? (entry.ipv6 ?? '') : entry.ipv4;
+}
+
+/**
+ * The entry's address for a cooldown: canonical, so that two spellings of one address meet; text
+ * that does not parse is passed on as it is (the datastore skips it).
+ */
+function cooldownAddress(family: AddressFamily, entry: { ipv4: string; ipv6?: string }): string {
+  const own = addressOf(family, entry);
+  return normaliseAddress(family, own) ?? own;
+}
+
+function placementDetail(
+  family: AddressFamily,
+  entry: CheckpointEntry,
+  where: ContainingCidr | undefined,
+): string {
+  const own = addressOf(family, entry);
+  if (own === '') {
+    const other =
+      family.name === 'IPv6' ? { name: 'IPv4', ip: entry.ipv4 } : { name: 'IPv6', ip: entry.ipv6 };
+    return other.ip !== ''
+      ? `${other.name} allocation ${other.ip}; this datastore holds ${family.name} only`
       : 'allocation has no address';
   }
-  if (parseIpv4(entry.ipv4) === undefined)
-    return `unparseable IPv4 address ${JSON.stringify(entry.ipv4)}`;
-  return `no CIDR on this network card holds ${entry.ipv4} (presuming stale/dead)`;
+  if (family.parseAddress(own) === undefined) {
+    return `unparseable ${family.name} address ${JSON.stringify(own)}`;
+  }
+  if (where !== undefined) {
+    return `${own} is in ${where.cidr} but above the lowest ${IPV6_PREFIX_SLOTS} addresses this datastore hands out from a prefix`;
+  }
+  return `no CIDR on this network card holds ${own} (presuming stale/dead)`;
 }

@@ -37,7 +37,7 @@ export interface RestoreReport extends RestoreOutcome {
 }
 
 /**
- * Restores a datastore from its checkpoint (spec/ipamd.md §5.7), treating the file as evidence:
+ * Restores a datastore from its checkpoint (the reference's ReadBackingStore), treating the file as evidence:
  * a missing file is a fresh node; an unreadable, malformed or other-version file is an error
  * naming it, and the file is left exactly as it was; entries that cannot be restored are appended
  * with their reason to `<file>.dropped` and fsynced BEFORE the checkpoint is rewritten from the

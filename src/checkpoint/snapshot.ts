@@ -1,21 +1,23 @@
 import type { Datastore } from '../ipam/datastore.ts';
-import { type CheckpointData, encodeCheckpoint } from './format.ts';
+import { addressFields, type CheckpointData, encodeCheckpoint } from './format.ts';
 
-/** What a datastore's checkpoint file holds: its assigned addresses and its cooling ones. */
+/**
+ * What a datastore's checkpoint file holds: its assigned addresses and its cooling ones, each in
+ * the field of the datastore's family (`ipv4` or `ipv6`).
+ */
 export function checkpointFromDatastore(datastore: Datastore): CheckpointData {
   return {
     allocations: datastore.allocations().map((a) => ({
       networkName: a.key.networkName,
       containerID: a.key.containerID,
       ifName: a.key.ifName,
-      ipv4: a.ip,
-      ipv6: '',
+      ...addressFields(a.ip),
       allocationTimestamp: a.assignedAtNs,
       metadata: a.metadata,
     })),
     cooldown: datastore
       .coolingAddresses()
-      .map((c) => ({ ipv4: c.ip, unassignedTimestamp: c.unassignedAtNs })),
+      .map((c) => ({ ...addressFields(c.ip), unassignedTimestamp: c.unassignedAtNs })),
   };
 }
 

@@ -41,14 +41,27 @@ export function prefixMask(bits: number): number {
  * net.ParseCIDR followed by IPNet.String(). Returns undefined for anything else, IPv6 included.
  */
 export function parseIpv4Cidr(text: string): Ipv4Cidr | undefined {
+  const parts = splitCidr(text, 32);
+  if (!parts) return undefined;
+  const ip = parseIpv4(parts.address);
+  if (ip === undefined) return undefined;
+  return { network: (ip & prefixMask(parts.bits)) >>> 0, bits: parts.bits };
+}
+
+/**
+ * Splits CIDR text of either family into its address text and prefix length: decimal digits, no
+ * more of them than `maxBits` has (so `/032` is refused), at most `maxBits`.
+ */
+export function splitCidr(
+  text: string,
+  maxBits: number,
+): { readonly address: string; readonly bits: number } | undefined {
   const slash = text.indexOf('/');
   if (slash < 0) return undefined;
-  const ip = parseIpv4(text.slice(0, slash));
   const bitsText = text.slice(slash + 1);
-  if (ip === undefined || !/^\d{1,2}$/.test(bitsText)) return undefined;
+  if (!/^\d+$/.test(bitsText) || bitsText.length > String(maxBits).length) return undefined;
   const bits = Number(bitsText);
-  if (bits > 32) return undefined;
-  return { network: (ip & prefixMask(bits)) >>> 0, bits };
+  return bits > maxBits ? undefined : { address: text.slice(0, slash), bits };
 }
 
 export function formatCidr(cidr: Ipv4Cidr): string {

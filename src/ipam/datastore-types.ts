@@ -1,3 +1,4 @@
+import type { AddressFamily } from './address-family.ts';
 import type { Clock } from './clock.ts';
 import type { IpamKey, IpamMetadata } from './ipam-key.ts';
 
@@ -11,6 +12,8 @@ export interface DatastoreOptions {
   readonly networkCard?: number;
   /** Prefix delegation: assign from /28 prefixes (true) or /32 secondary IPs (false). */
   readonly prefixDelegation: boolean;
+  /** The address family of every CIDR and address (a node is IPv4 or IPv6). Default IPv4. */
+  readonly family?: AddressFamily;
 }
 
 export interface EniSpec {
@@ -22,7 +25,10 @@ export interface EniSpec {
   readonly subnetId?: string;
   /** Defaults to the reference's numbering for (deviceNumber, networkCard). */
   readonly routeTableId?: number;
-  /** The ENI's subnet is excluded from pod IPs (subnet discovery, spec/ipamd.md §6.6). */
+  /**
+   * The ENI's subnet is excluded from pod IPs (the reference's subnet discovery: tagged
+   * `kubernetes.io/role/cni=0`, or for another cluster).
+   */
   readonly excludedForPodIps?: boolean;
 }
 
@@ -62,7 +68,8 @@ export interface Unassignment extends AddressPlacement {
   readonly generation: number;
   /**
    * The ENI is excluded from pod IPs and this CIDR has no assigned address left: the daemon may
-   * drop it from the datastore (spec/ipamd.md §5.4 step 4) with dropEmptyExcludedCidr.
+   * drop it from the datastore (as the reference's UnassignPodIPAddress schedules) with
+   * dropEmptyExcludedCidr.
    */
   readonly excludedCidrEmptied: boolean;
 }
@@ -110,7 +117,7 @@ export interface CidrKindUsage {
   readonly capacity: number;
   readonly assigned: number;
   readonly cooling: number;
-  /** CIDRs with no assigned address (freeable, spec/ipamd.md §4.8). */
+  /** CIDRs with no assigned address (freeable by the reference's decreaseDatastorePool). */
   readonly zeroAssignedCidrs: number;
 }
 
@@ -158,6 +165,18 @@ export interface CoolingView {
   readonly eniId: string;
   readonly cidr: string;
   readonly unassignedAtNs: bigint;
+}
+
+/** The CIDR that holds an address. */
+export interface ContainingCidr {
+  readonly eniId: string;
+  readonly cidr: string;
+  readonly isPrefix: boolean;
+  /**
+   * Whether the address has a slot in the CIDR: always for IPv4; for IPv6 when it is among the
+   * CIDR's lowest IPV6_PREFIX_SLOTS addresses (ipv6-family.ts), the only ones ever handed out.
+   */
+  readonly hasSlot: boolean;
 }
 
 export type RestorePlacement =

@@ -3,9 +3,9 @@ import type { AddressSnapshot, DatastoreSnapshot, EniSnapshot } from './datastor
 import { formatRfc3339Nano, GO_ZERO_TIME, unixTimeFromNanos } from './unix-time.ts';
 
 /**
- * The reference's /v1/enis introspection document (spec/ipamd.md §9.1), built from datastore
- * snapshots. Go field names and order; map keys sorted as Go's encoder sorts them; containerID and
- * ifName blanked (the reference scrubs them against reconnaissance). IPv4 only: IPv6Cidrs is {}.
+ * The reference's /v1/enis introspection document, built from datastore snapshots. Go field
+ * names and order; map keys sorted as Go's encoder sorts them; containerID and ifName blanked (the
+ * reference scrubs them against reconnaissance). IPv4 only: IPv6Cidrs is {}.
  */
 
 export interface EnisIntrospection {

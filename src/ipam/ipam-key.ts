@@ -1,6 +1,6 @@
 /**
- * The CNI primary key of an allocation and the pod metadata stored with it (spec/ipamd.md §5.1).
- * Field names are the checkpoint's JSON names.
+ * The CNI primary key of an allocation and the pod metadata stored with it (the reference's
+ * datastore.IPAMKey and IPAMMetadata). Field names are the checkpoint's JSON names.
  */
 export interface IpamKey {
   readonly networkName: string;

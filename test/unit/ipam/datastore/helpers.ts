@@ -1,3 +1,4 @@
+import type { AddressFamily } from '../../../../src/ipam/address-family.ts';
 import { ManualClock } from '../../../../src/ipam/clock.ts';
 import { Datastore } from '../../../../src/ipam/datastore.ts';
 import type { IpamKey, IpamMetadata } from '../../../../src/ipam/ipam-key.ts';
@@ -14,7 +15,12 @@ export function meta(name: string, namespace = 'default', interfacesCount = 1): 
 }
 
 export function store(
-  options: { prefixDelegation?: boolean; cooldownMs?: number; networkCard?: number } = {},
+  options: {
+    prefixDelegation?: boolean;
+    cooldownMs?: number;
+    networkCard?: number;
+    family?: AddressFamily;
+  } = {},
 ) {
   const clock = new ManualClock(START);
   const ds = new Datastore({
@@ -22,6 +28,7 @@ export function store(
     cooldownMs: options.cooldownMs ?? COOLDOWN,
     prefixDelegation: options.prefixDelegation ?? false,
     networkCard: options.networkCard ?? 0,
+    ...(options.family ? { family: options.family } : {}),
   });
   return { clock, ds };
 }
