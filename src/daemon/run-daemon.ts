@@ -1,7 +1,5 @@
 import type { Server } from 'node:http';
-import { createSdkEc2 } from '../aws/ec2-sdk.ts';
 import { isEc2Error } from '../aws/errors.ts';
-import { createImdsClient } from '../aws/imds.ts';
 import { loadConfig } from '../config/index.ts';
 import type { Config, Environment } from '../config/types.ts';
 import { createHostNetwork } from '../host/create-host-network.ts';
@@ -19,6 +17,7 @@ import { IpamdMetrics } from '../observe/metrics.ts';
 import { createMetricsServer } from '../observe/metrics-server.ts';
 import { type RunningGrpcServer, startGrpcServer } from '../rpc/server.ts';
 import { VERSION } from '../version.ts';
+import { connectAws } from './aws-ports.ts';
 import { ec2MetricsObserver } from './ec2-metrics.ts';
 import { Ipamd } from './ipamd.ts';
 import { realScheduler, type Scheduler } from './scheduler.ts';
@@ -71,12 +70,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   // What start-up has opened so far, closed again (last first) when a later step fails.
   const opened: (() => Promise<void>)[] = [];
   try {
-    const imds = createImdsClient(config);
-    const identity = await imds.getInstanceIdentity();
-    const region = config.region !== '' ? config.region : identity.region;
-    const { ec2, rateLimiter } = createSdkEc2(config, {
-      region,
-      instanceId: identity.instanceId,
+    const { imds, identity, ec2, rateLimiter } = await connectAws(config, {
       observer: ec2MetricsObserver(metrics),
     });
     const host = options.host ?? createHostNetwork(config, { log: logger });

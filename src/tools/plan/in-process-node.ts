@@ -3,10 +3,9 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ec2ApiStats } from '../../aws/api-metrics.ts';
-import { createSdkEc2 } from '../../aws/ec2-sdk.ts';
-import { ImdsClient } from '../../aws/imds.ts';
 import { loadConfig } from '../../config/index.ts';
 import type { Config, ConfigWarning, Environment } from '../../config/types.ts';
+import { connectAws } from '../../daemon/aws-ports.ts';
 import { Ipamd } from '../../daemon/ipamd.ts';
 import { VirtualScheduler } from '../../daemon/scheduler.ts';
 import { NoopHostNetwork } from '../../host/noop-host-network.ts';
@@ -106,20 +105,16 @@ export async function startInProcessNode(options: InProcessNodeOptions): Promise
       DISABLE_HOST_NETWORKING: 'true',
       AWS_VPC_K8S_CNI_BACKING_STORE: join(dir, 'ipam.json'),
     });
-    const imds = new ImdsClient({ endpoint: instance.imdsEndpoint, clock: scheduler.clock, sleep });
-    const identity = await imds.getInstanceIdentity();
     const metrics = new IpamdMetrics(VERSION);
     const ec2Stats = new Ec2ApiStats();
     const random = seededRandom(1);
-    const { ec2 } = createSdkEc2(config, {
-      region: region.region,
-      instanceId: identity.instanceId,
+    const { imds, identity, ec2 } = await connectAws(config, {
+      observer: ec2Stats,
+      clock: scheduler.clock,
+      sleep,
       // Static dummy keys: the simulator does not check signatures, and the SDK's provider
       // chain must not go looking for real credentials.
       credentials: { accessKeyId: 'AKIDVPCIPAMDPLAN', secretAccessKey: 'vpc-ipamd-plan' },
-      clock: scheduler.clock,
-      sleep,
-      observer: ec2Stats,
     });
     const ipamd = await Ipamd.start({
       config,
