@@ -16,6 +16,7 @@ import { malformedRequest, type Received, serverServiceDefinition } from './grpc
 import { GrpcFailure } from './grpc-failure.ts';
 import { HealthStatus } from './health.ts';
 import type { PodAllocatorPort } from './pod-allocator-port.ts';
+import { withUmask } from './with-umask.ts';
 
 /**
  * The gRPC server on ipamd's Unix socket: rpc.CNIBackend, rpc.ConfigServerBackend and
@@ -70,15 +71,20 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   server.addService(serverServiceDefinition(HEALTH), health.handlers());
 
   prepareSocketPath(options.socketPath);
-  await new Promise<void>((resolve, reject) => {
-    server.bindAsync(
-      `unix://${options.socketPath}`,
-      grpc.ServerCredentials.createInsecure(),
-      (error) => (error ? reject(error) : resolve()),
-    );
-  });
-  // Root-only, as the reference: hostNetwork pods must not reach the CNI API.
-  chmodSync(options.socketPath, 0o660);
+  // Root-only, as the reference: hostNetwork pods must not reach the CNI API. The socket is
+  // created 0660 (umask 0117); the chmod only repeats it for filesystems that ignore the umask.
+  await withUmask(
+    0o117,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        server.bindAsync(
+          `unix://${options.socketPath}`,
+          grpc.ServerCredentials.createInsecure(),
+          (error) => (error ? reject(error) : resolve()),
+        );
+      }),
+  );
+  chmodSync(options.socketPath, SOCKET_MODE);
   logger.info({ socket: options.socketPath }, 'gRPC server listening');
 
   return {
@@ -93,6 +99,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       }),
   };
 }
+
+/** The socket's mode, as the reference's: owner and group only. */
+export const SOCKET_MODE = 0o660;
 
 /** Parent directory 0755 if missing; a stale socket from a previous run is removed. */
 function prepareSocketPath(socketPath: string): void {
