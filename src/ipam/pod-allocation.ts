@@ -27,18 +27,19 @@ export interface PodAddress {
   readonly routeTableId: number;
 }
 
-export type PodAddResult =
-  | {
-      readonly ok: true;
-      /** In card order; one unless the pod asked for multi-NIC. */
-      readonly addresses: readonly PodAddress[];
-      readonly externalSnat: boolean;
-      /** The VPC's IPv4 CIDRs, then the SNAT exclusions unless SNAT is external. */
-      readonly vpcIpv4Cidrs: readonly string[];
-      readonly networkPolicyMode: string;
-    }
-  /** Nothing is held for the pod (except addresses a partial multi-NIC ADD placed). */
-  | { readonly ok: false; readonly reason: string };
+/** What a pod that got its addresses is told. */
+export interface PodAdded {
+  readonly ok: true;
+  /** In card order; one unless the pod asked for multi-NIC. */
+  readonly addresses: readonly PodAddress[];
+  readonly externalSnat: boolean;
+  /** The VPC's IPv4 CIDRs, then the SNAT exclusions unless SNAT is external. */
+  readonly vpcIpv4Cidrs: readonly string[];
+  readonly networkPolicyMode: string;
+}
+
+/** Nothing is held for the pod (except addresses a partial multi-NIC ADD placed). */
+export type PodAddResult = PodAdded | { readonly ok: false; readonly reason: string };
 
 export interface PodDelRequest {
   readonly key: IpamKey;
@@ -48,12 +49,15 @@ export interface PodDelRequest {
   readonly reason: string;
 }
 
+/** What a pod whose addresses were released is told. */
+export interface PodReleased {
+  readonly ok: true;
+  readonly released: readonly PodAddress[];
+  readonly networkPolicyMode: string;
+}
+
 export type PodDelResult =
-  | {
-      readonly ok: true;
-      readonly released: readonly PodAddress[];
-      readonly networkPolicyMode: string;
-    }
+  | PodReleased
   /** No address is held under the key: the pod was deleted before, or never added. */
   | { readonly ok: false; readonly failure: 'unknown-pod' }
   /** The release could not be made durable; the pod keeps its addresses. */

@@ -1,20 +1,13 @@
 import type { Environment } from '../../config/types.ts';
 import { lookupInstanceType } from '../../ipam/instance-limits.ts';
 import { type ParsedArgs, parseFlags } from '../flags.ts';
+import { POOL_VARIABLES } from '../pool-variables.ts';
 
 /** `vpc-ipamd demo`'s command line and the daemon settings it takes from the environment. */
 
 /** Variables passed from the user's environment to the daemon; nothing else is inherited. */
 export const DEMO_ENV_VARIABLES: readonly string[] = [
-  'WARM_ENI_TARGET',
-  'WARM_IP_TARGET',
-  'MINIMUM_IP_TARGET',
-  'WARM_PREFIX_TARGET',
-  'ENABLE_PREFIX_DELEGATION',
-  'MAX_ENI',
-  'WARM_POOL_MODE',
-  'ADD_WAIT_SECONDS',
-  'IP_COOLDOWN_PERIOD',
+  ...POOL_VARIABLES,
   'EC2_API_RATE_LIMITS',
   'AWS_VPC_K8S_CNI_LOGLEVEL',
 ];

@@ -1,6 +1,7 @@
 import type { Environment } from '../../config/types.ts';
 import { knownInstanceTypes, lookupInstanceType } from '../../ipam/instance-limits.ts';
 import { type ParsedArgs, parseFlags } from '../flags.ts';
+import { POOL_VARIABLES } from '../pool-variables.ts';
 
 /**
  * `vpc-ipamd plan`'s command line and environment → what to plan. The daemon's own variables are
@@ -10,18 +11,7 @@ import { type ParsedArgs, parseFlags } from '../flags.ts';
  */
 
 /** The daemon's variables `plan` reads from the environment; each changes how the pool grows or shrinks. */
-export const PLAN_ENV_VARIABLES: readonly string[] = [
-  'WARM_ENI_TARGET',
-  'WARM_IP_TARGET',
-  'MINIMUM_IP_TARGET',
-  'WARM_PREFIX_TARGET',
-  'ENABLE_PREFIX_DELEGATION',
-  'MAX_ENI',
-  'WARM_POOL_MODE',
-  'ADD_WAIT_SECONDS',
-  'IP_COOLDOWN_PERIOD',
-  'ENABLE_SUBNET_DISCOVERY',
-];
+export const PLAN_ENV_VARIABLES: readonly string[] = [...POOL_VARIABLES, 'ENABLE_SUBNET_DISCOVERY'];
 
 export interface PlanOptions {
   readonly instanceType: string;

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as protoLoader from '@grpc/proto-loader';
 import fc from 'fast-check';
@@ -5,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { MessageCodec } from '../../../src/wire/message-codec.ts';
 import { CNI_BACKEND, CONFIG_SERVER_BACKEND, HEALTH } from '../../../src/wire/methods.ts';
 import {
+  type AddNetworkReply,
   addNetworkReplyCodec,
   addNetworkRequestCodec,
   delNetworkReplyCodec,
@@ -18,7 +22,6 @@ import { arbitrary } from './arbitraries.ts';
  */
 
 const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
-const FIXTURE_DIR = fileURLToPath(new URL('../../fixtures/wire/', import.meta.url));
 const LOADER: protoLoader.Options = {
   keepCase: true,
   longs: Number,
@@ -190,11 +193,45 @@ describe('random messages cross between the two implementations unchanged', () =
   });
 });
 
-describe('fields of a later revision of the proto are skipped', () => {
-  const future = protoLoader.loadSync('rpc-future.proto', {
-    ...LOADER,
-    includeDirs: [FIXTURE_DIR],
+/**
+ * A later revision of proto/rpc.proto: the same messages with fields this build does not know
+ * (one of every wire type) appended, derived from the real file so the two cannot drift apart.
+ */
+function futureRevision(): string {
+  const added: Record<string, string[]> = {
+    AddNetworkRequest: [
+      'fixed64 future_fixed64 = 20;',
+      'fixed32 future_fixed32 = 21;',
+      'sint64 future_sint64 = 22;',
+      'Detail future_message = 23;',
+      'repeated int32 future_packed = 24;',
+      'double future_double = 25;',
+      'string future_string = 26;',
+    ],
+    AddNetworkReply: ['int64 future_int64 = 14;', 'Detail future_message = 15;'],
+    IPAllocationMetadata: ['uint64 future_uint64 = 5;', 'float future_float = 6;'],
+  };
+  const messages = [
+    ...readFileSync(join(PROTO_DIR, 'rpc.proto'), 'utf8').matchAll(
+      /^message (\w+) \{\n([\s\S]*?)^\}/gm,
+    ),
+  ].map(([, name, body]) => {
+    const extra = (added[name!] ?? []).map((line) => `  ${line}\n`).join('');
+    return `message ${name} {\n${body}${extra}}\n`;
   });
+  return [
+    'syntax = "proto3";',
+    'package future;',
+    'message Detail { string note = 1; repeated int32 codes = 2; }',
+    ...messages,
+    'service Future { rpc AddNetwork (AddNetworkRequest) returns (AddNetworkReply) {} }',
+  ].join('\n');
+}
+
+describe('fields of a later revision of the proto are skipped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rpc-future-'));
+  writeFileSync(join(dir, 'rpc-future.proto'), futureRevision());
+  const future = protoLoader.loadSync('rpc-future.proto', { ...LOADER, includeDirs: [dir] });
   const method = (future['future.Future'] as protoLoader.ServiceDefinition).AddNetwork!;
   const detail = { note: 'später', codes: [1, -1, 300] };
 
@@ -210,11 +247,13 @@ describe('fields of a later revision of the proto are skipped', () => {
       future_double: 1.5,
       future_string: 'x',
     });
+    // The future fields really are on the wire: more bytes than the known fields alone.
+    expect(bytes.length).toBeGreaterThan(addNetworkRequestCodec.encode(known).length + 30);
     expect(addNetworkRequestCodec.decode(bytes)).toEqual(known);
   });
 
   it('in a reply and inside its nested messages', () => {
-    const known = pairs.AddNetworkReply!.full as { IPAllocationMetadata: object[] };
+    const known = pairs.AddNetworkReply!.full as AddNetworkReply;
     const bytes = method.responseSerialize({
       ...known,
       IPAllocationMetadata: known.IPAllocationMetadata.map((m) => ({
@@ -225,6 +264,7 @@ describe('fields of a later revision of the proto are skipped', () => {
       future_int64: -(2 ** 40),
       future_message: detail,
     });
+    expect(bytes.length).toBeGreaterThan(addNetworkReplyCodec.encode(known).length + 20);
     expect(addNetworkReplyCodec.decode(bytes)).toEqual(known);
   });
 });
