@@ -1,10 +1,11 @@
 /**
- * Baseline for bench/allocator: an allocator that works the way the reference's datastore does
- * (spec/ipamd.md §5.1, §5.3, §5.4), written from that description. Nested maps ENI → CIDR →
- * address entries created lazily; assignment first scans every address of every ENI for the key
- * (idempotency), then walks ENIs and CIDRs of the current kind, and in a CIDR drops expired
- * unassigned entries (remembering the first) or walks the CIDR upward for an address without an
- * entry; unassignment scans for the key again. Only what the benchmark exercises is here.
+ * Baseline for bench/allocator: an allocator that works the way the reference's datastore does (its
+ * DataStore, AssignPodIPv4Address, UnassignPodIPAddress), written from a description of them.
+ * Nested maps ENI → CIDR → address entries created lazily; assignment first scans every address of
+ * every ENI for the key (idempotency), then walks ENIs and CIDRs of the current kind, and in a CIDR
+ * drops expired unassigned entries (remembering the first) or walks the CIDR upward for an address
+ * without an entry; unassignment scans for the key again. Only what the benchmark exercises is
+ * here.
  */
 
 interface Key {

@@ -19,7 +19,8 @@ const ID_LIST_KEYS = [
 
 /**
  * Whether a Describe input has filters, IDs or pagination. EC2 serves Describe calls with none of
- * them from a bucket half the size (spec/peers-and-pitfalls.md §3.1), shared by the whole account.
+ * them from a bucket half the size (EC2 documentation, "Request throttling for the Amazon EC2
+ * API"), shared by the whole account.
  */
 export function isBoundedDescribe(input: object): boolean {
   const record = input as Record<string, unknown>;

@@ -1,6 +1,6 @@
 /**
- * What ipamd reads from the instance metadata service (spec/ipamd.md §6.1), as the daemon sees
- * it. The IMDS adapter (imds.ts) implements it over HTTP; tests can pass a fake.
+ * What ipamd reads from the instance metadata service (awsutils in the reference), as the daemon
+ * sees it. The IMDS adapter (imds.ts) implements it over HTTP; tests can pass a fake.
  *
  * IMDS is eventually consistent: a new ENI or address can take many seconds to appear, and a
  * removed one lingers. Callers use it for discovery and confirm anything destructive with EC2.

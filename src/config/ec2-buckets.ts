@@ -2,7 +2,7 @@ import type { TokenBucketSpec } from './types.ts';
 
 /**
  * EC2's documented account-level request buckets (EC2 developer guide, "Request throttling for
- * the Amazon EC2 API"; spec/peers-and-pitfalls.md §3.1). Actions with their own bucket are keyed
+ * the Amazon EC2 API"). Actions with their own bucket are keyed
  * by action name; the rest share a category bucket: 'NonMutating' (Describe* with a filter or
  * pagination), 'Unfiltered' (Describe* with neither) and 'Mutating' (other mutating actions,
  * e.g. Attach/DetachNetworkInterface). The simulator throttles with these; the EC2 adapter's

@@ -156,7 +156,7 @@ export interface Config {
   /** POD_SECURITY_GROUP_ENFORCING_MODE, default 'strict'. */
   readonly podSgEnforcingMode: PodSgEnforcingMode;
 
-  // ---- plugin / entrypoint side (spec/cni-and-host-network.md §2.1, §3) -------------------
+  // ---- plugin / entrypoint side (the reference's aws-vpc-cni, misc/10-aws.conflist) ---------
   /** POD_MTU, default = AWS_VPC_ENI_MTU. Same range check. */
   readonly podMtu: number;
   /** AWS_VPC_K8S_PLUGIN_LOG_FILE, default '/var/log/aws-routed-eni/plugin.log' ('stdout' → fatal). */

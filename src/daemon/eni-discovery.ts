@@ -7,7 +7,7 @@ import type { EniToAdopt } from './eni-actions.ts';
  * The ENIs attached to this instance, from IMDS (what the node sees) and EC2 (the authority):
  * one filtered DescribeNetworkInterfaces by attachment. EC2's addresses, tags and type win; an
  * ENI EC2 reports attached but IMDS does not list yet (IMDS lags by up to ~30 s) is still
- * included, so a restart right after an attach cannot lose its allocations (spec/peers §4.2).
+ * included, so a restart right after an attach cannot lose its allocations (#3887; docs/compat.md).
  */
 export interface DiscoveredEni extends EniToAdopt {
   readonly networkCard: number;

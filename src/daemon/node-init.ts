@@ -71,7 +71,7 @@ export class UnsupportedConfigError extends Error {
 }
 
 /**
- * Node init (spec/ipamd.md §1.1 step 5): limits, host networking, ENI discovery, one datastore
+ * Node init (the reference's nodeInit): limits, host networking, ENI discovery, one datastore
  * per managed card, ENI set-up, checkpoint restore, mode-toggle cleanup, pod rules. Pre-scaling is
  * left to the caller, which owns the pool manager. Any error here is fatal to the daemon.
  */
@@ -261,7 +261,10 @@ function refuseUnsupported(config: Config): void {
     throw new UnsupportedConfigError(`unsupported settings: ${problems.join('; ')}`);
 }
 
-/** Cards to manage with ENABLE_MULTI_NIC: all but those whose only ENIs are efa-only (spec §4.9). */
+/**
+ * Cards to manage with ENABLE_MULTI_NIC: all but those whose only ENIs are efa-only, as the
+ * reference decides which network cards are unmanaged.
+ */
 function managedNetworkCards(
   cards: readonly number[],
   discovered: readonly DiscoveredEni[],
@@ -332,7 +335,7 @@ async function ensureDeleteOnTermination(deps: NodePorts, eni: DiscoveredEni): P
   }
 }
 
-/** Marks ENIs in excluded subnets and gives back their unused addresses (spec §6.6). */
+/** Marks ENIs in excluded subnets (IsExcludedForPodIPs) and gives back their unused addresses. */
 async function excludeSubnets(deps: NodePorts, actions: EniActions, pool: CardPool): Promise<void> {
   if (!deps.config.enableSubnetDiscovery) return;
   const enis = pool.datastore.enis();
@@ -351,7 +354,10 @@ async function excludeSubnets(deps: NodePorts, actions: EniActions, pool: CardPo
   }
 }
 
-/** After a PD toggle: give back unassigned CIDRs of the kind the mode no longer uses (spec §1.1 step 10). */
+/**
+ * After a PD toggle: give back unassigned CIDRs of the kind the mode no longer uses (the
+ * reference's nodeInit does the same mode-toggle cleanup).
+ */
 async function releaseOtherModeCidrs(
   actions: EniActions,
   pool: CardPool,

@@ -1,7 +1,7 @@
 /**
  * CIDRs (a '/32' address or a '/28' prefix) recently given back to EC2. For 60 s reconcile does
  * not put them back into the pool even if IMDS (which lags) or EC2 (eventually consistent) still
- * lists them (spec/ipamd.md §5.5, "reconcile cooldown").
+ * lists them (the reference's reconcile cooldown cache, which DeallocCidrs fills).
  */
 export const RECONCILE_COOLDOWN_MS = 60_000;
 

@@ -34,10 +34,10 @@ export interface ReconcilerDeps {
 }
 
 /**
- * The periodic reconcile with IMDS and EC2 (spec/ipamd.md §5.8). IMDS is read first because it
- * is free; whenever it disagrees with the datastore, EC2 decides. Nothing is taken away on IMDS's
- * word alone: an ENI missing from IMDS is swept only when EC2 confirms it is no longer attached
- * here, and an address only when EC2 no longer lists it (spec/peers-and-pitfalls.md §4.2).
+ * The periodic reconcile with IMDS and EC2 (the reference's nodeIPPoolReconcile). IMDS is read
+ * first because it is free; whenever it disagrees with the datastore, EC2 decides. Nothing is taken
+ * away on IMDS's word alone: an ENI missing from IMDS is swept only when EC2 confirms it is no
+ * longer attached here, and an address only when EC2 no longer lists it (#1967, #3019, #3887).
  */
 export class Reconciler {
   private readonly deps: ReconcilerDeps;

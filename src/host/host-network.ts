@@ -58,7 +58,7 @@ export interface EniSetupResult {
 
 export interface HostNetwork {
   /**
-   * Node init (spec ipamd §1.1 step 5.2): primary ENI MTU, rp_filter=2 on it when node-port
+   * Node init (the reference's SetupHostNetwork): primary ENI MTU, rp_filter=2 on it when node-port
    * support is on, the fwmark rule at 1024, the local-table rule move for strict SGP, and the
    * SNAT/connmark/node-port iptables rules including the removal of the reference's old chains.
    */
@@ -71,29 +71,33 @@ export interface HostNetwork {
   updateSnat(vpcCidrs: readonly string[]): Promise<HostChanges>;
 
   /**
-   * Sets up a secondary ENI's link, address, routes and rule (spec §2.3). Device 0 of card 0 is
-   * the primary ENI: only its MTU is set. Waits for the link to appear (5 × 3 s), then throws
-   * EniLinkNotFoundError, which tells the caller that retrying soon is pointless.
+   * Sets up a secondary ENI's link, address, routes and rule (the reference's SetupENINetwork).
+   * Device 0 of card 0 is the primary ENI: only its MTU is set. Waits for the link to appear
+   * (5 × 3 s), then throws EniLinkNotFoundError, which tells the caller that retrying soon is
+   * pointless.
    */
   setupEni(eni: EniNetwork): Promise<EniSetupResult>;
 
   /**
-   * After an ENI was detached (spec ipamd §4.6): removes every rule whose source is its primary
-   * IP and, if its link is still there, its routes and address. Never fails because something
-   * is already gone.
+   * After an ENI was detached (as the reference's tryFreeENI does): removes every rule whose
+   * source is its primary IP and, if its link is still there, its routes and address. Never fails
+   * because something is already gone.
    */
   teardownEni(eni: EniNetwork): Promise<HostChanges>;
 
-  /** Re-programs the per-pod rules of restored allocations (spec ipamd §1.1 step 5.11). */
+  /** Re-programs the per-pod rules of restored allocations (configureIPRulesForPods). */
   programPodRules(pods: readonly PodRoute[]): Promise<HostChanges>;
 
-  /** Removes the per-pod rules (512 and 1536) of allocations found stale at restore (§5.7). */
+  /**
+   * Removes the per-pod rules (512 and 1536) of allocations found stale at restore (the
+   * reference's restore rules).
+   */
   prunePodRules(ips: readonly string[]): Promise<HostChanges>;
 
   /** Exactly one `to <cidr> lookup main prio 1535` rule per AWS_EXTERNAL_SERVICE_CIDRS entry. */
   configureExternalServiceRules(cidrs: readonly string[]): Promise<HostChanges>;
 
-  /** Names of the node's links, for the restore's host-veth check (§5.7 step 3). */
+  /** Names of the node's links, for the restore's host-veth check (as in the reference). */
   listLinkNames(): Promise<readonly string[]>;
 }
 

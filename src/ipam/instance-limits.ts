@@ -1,9 +1,9 @@
 import instanceTypeTable from './data/instance-types.json' with { type: 'json' };
 
 /**
- * EC2 networking limits per instance type (spec/ipamd.md §3) and the values ipamd derives from
- * them. The table ships in src/ipam/data/instance-types.json; a type missing from it is looked up
- * once with DescribeInstanceTypes and added with `registerInstanceType`.
+ * EC2 networking limits per instance type (the reference's vpc_ip_resource_limit.go) and the values
+ * ipamd derives from them. The table ships in src/ipam/data/instance-types.json; a type missing
+ * from it is looked up once with DescribeInstanceTypes and added with `registerInstanceType`.
  */
 
 export type Hypervisor = 'nitro' | 'xen' | 'unknown';
@@ -69,7 +69,7 @@ export interface LimitOptions {
   readonly prefixDelegation: boolean;
 }
 
-/** The per-node values the pool manager works with (spec/ipamd.md §3, "Derived per-node values"). */
+/** The per-node values the pool manager works with (maxENI, maxIPsPerENI, maxPrefixesPerENI). */
 export interface InstanceLimits {
   /** ENIs per network card: min(MAX_ENI, ENILimit). */
   readonly maxEni: number;
@@ -130,7 +130,7 @@ export function maxPodsFor(info: InstanceTypeInfo, options: MaxPodsOptions = {})
 }
 
 /**
- * Route table ID for an ENI (spec/cni-and-host-network.md §1.8): card 0 device 0 → 254 (main);
+ * Route table ID for an ENI (the reference's CalculateRouteTableId): card 0 device 0 → 254 (main);
  * card 0 device d → d + 1; card c > 0 → 10000 + 100·c + d.
  */
 export function routeTableId(deviceNumber: number, networkCard: number): number {

@@ -1,8 +1,9 @@
 import type { Config, RandomizeSnat } from '../config/types.ts';
 
 /**
- * The two env-settings views of the introspection API (spec/ipamd.md §9.1), in the reference's
- * exact key names and JSON types: Go nil slices are `null`, the randomize mode is its enum number.
+ * The two env-settings views of the introspection API (/v1/networkutils-env-settings and
+ * /v1/ipamd-env-settings), in the reference's exact key names and JSON types: Go nil slices are
+ * `null`, the randomize mode is its enum number.
  */
 
 const RANDOMIZE_SNAT_NUMBER: Record<RandomizeSnat, number> = { none: 0, hashrandom: 1, prng: 2 };

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 
 /**
- * The introspection HTTP API (spec/ipamd.md §9.1): the reference's paths and JSON shapes.
+ * The introspection HTTP API (the reference's introspection handlers): its paths and JSON shapes.
  * `/v1/pods` is deliberately absent, as in v1.23.1. Unknown paths list the commands.
  */
 

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 
 /**
  * Every Prometheus metric the daemon exports: the reference's `awscni_*` names, types and labels
- * (spec/ipamd.md §9.2), so existing dashboards and alerts keep working, plus ours under
+ * (served on its `:61678/metrics`), so existing dashboards and alerts keep working, plus ours under
  * `vpcipamd_*`. One registry per daemon instance (never prom-client's global one), so tests can
  * run several daemons in one process.
  */

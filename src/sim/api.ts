@@ -50,9 +50,10 @@ export interface SimOptions {
   /** IMDS eventual-consistency lag in ms: EC2 changes appear in IMDS this much later; default 0. */
   readonly imdsLagMs?: number;
   /**
-   * Account-wide token buckets (spec/peers-and-pitfalls.md §3.1, src/config/ec2-buckets.ts):
-   * 'ec2-defaults' (default), 'off', or explicit specs per bucket name (missing names use the
-   * EC2 defaults). Bucket names and the action → bucket mapping come from src/config/ec2-buckets.ts.
+   * Account-wide token buckets (EC2's "Request throttling for the Amazon EC2 API",
+   * src/config/ec2-buckets.ts): 'ec2-defaults' (default), 'off', or explicit specs per bucket name
+   * (missing names use the EC2 defaults). Bucket names and the action → bucket mapping come from
+   * src/config/ec2-buckets.ts.
    */
   readonly buckets?: 'ec2-defaults' | 'off' | Readonly<Record<string, BucketSpec>>;
   /** Port of the EC2 + control HTTP server; default 0 (any free port). Host is always 127.0.0.1. */

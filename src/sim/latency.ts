@@ -5,8 +5,8 @@ const ZERO: LatencyRange = { minMs: 0, maxMs: 0 };
 
 /**
  * The named latency profiles. 'realistic' follows what EC2 is observed to do
- * (spec/peers-and-pitfalls.md §3.2): ENI create + attach up to ~10 s, detach 2–3 s before a
- * delete can succeed, Describe* a few hundred ms.
+ * (the reference's docs/eni-and-ip-target.md, upstream #608): ENI create + attach up to ~10 s,
+ * detach 2–3 s before a delete can succeed, Describe* a few hundred ms.
  */
 export const LATENCY_PROFILES: Readonly<Record<LatencyProfileName, LatencyModel>> = {
   none: { defaultAction: ZERO, attach: ZERO, detach: ZERO },

@@ -12,7 +12,7 @@ import {
 
 /**
  * What a secondary ENI's link, addresses, routes and rule must look like
- * (spec/cni-and-host-network.md §2.3), as the ip(8) commands that get there from a given
+ * (the reference's SetupENINetwork), as the ip(8) commands that get there from a given
  * state. Pure; an empty list means the ENI is set up.
  */
 
@@ -131,7 +131,7 @@ export function planEniSetup(state: EniState, target: EniTarget): string[] {
 
 /**
  * The table of an ENI. For cards > 0 an existing `from <ip>` rule from an earlier numbering is
- * kept (spec §1.8): one rule → its table; several → the legacy-numbered one if known.
+ * kept, as in the reference: one rule → its table; several → the legacy-numbered one if known.
  */
 export function chooseEniTable(
   rules: readonly IpRule[],
@@ -164,7 +164,7 @@ export interface EniTeardownState {
 }
 
 /**
- * Undoes planEniSetup: every rule whose source is the ENI's primary IP (spec ipamd §4.6) and,
+ * Undoes planEniSetup: every rule whose source is the ENI's primary IP (as tryFreeENI does) and,
  * if the link is still present, its routes in the ENI's tables and its primary address.
  * Nothing that belongs to another link or another source is touched.
  */

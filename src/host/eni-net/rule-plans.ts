@@ -2,8 +2,8 @@ import { normaliseIpv4Cidr, parseIpv4 } from '../../ipam/cidr.ts';
 import { type IpRule, isPlainRule, ruleWords, TABLE_LOCAL, TABLE_MAIN } from './ip-json.ts';
 
 /**
- * The host-wide and per-pod ip rules ipamd owns (spec/cni-and-host-network.md §2.3), each as a
- * pure plan from the current rule list to the ip(8) commands that converge it.
+ * The host-wide and per-pod ip rules ipamd owns (SetupHostNetwork, configureIPRulesForPods), each
+ * as a pure plan from the current rule list to the ip(8) commands that converge it.
  */
 
 export const POD_TO_PRIORITY = 512;

@@ -11,8 +11,9 @@ import {
 import { quoteIptablesWord } from './rule-text.ts';
 
 /**
- * The desired SNAT, connmark and node-port rules of spec/cni-and-host-network.md §2.2 for one
- * configuration. Pure: no I/O, same input → same output.
+ * The desired SNAT, connmark and node-port rules of the reference's SetupHostNetwork (the layout
+ * its TestSetupHostNetworkWithExcludeSNATCIDRs pins) for one configuration. Pure: no I/O, same
+ * input → same output.
  */
 
 export type SnatConfig = Pick<

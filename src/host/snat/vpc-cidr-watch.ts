@@ -3,8 +3,8 @@ import { type HostLog, silentHostLog } from '../host-log.ts';
 
 /**
  * Re-reads the VPC's CIDR blocks every 30 s and re-applies the SNAT rules only when the set
- * changed (spec/cni-and-host-network.md §2, step 5). A failed read or apply is logged and tried
- * again on the next tick; the set counts as applied only once the apply succeeded.
+ * changed (the reference's nodeInit loop around UpdateHostSNATRules). A failed read or apply is
+ * logged and tried again on the next tick; the set counts as applied only once the apply succeeded.
  */
 
 export interface Scheduler {

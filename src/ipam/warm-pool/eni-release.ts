@@ -46,8 +46,9 @@ export function shouldRemoveExtraEnis(
 }
 
 /**
- * Whether `eni` passes all nine conditions of §4.6 given the card's other ENIs. `sums` are over
- * the card's non-excluded ENIs, `eni` included (it is subtracted here when it counts).
+ * Whether `eni` passes all nine conditions of the reference's RemoveUnusedENIFromStore given the
+ * card's other ENIs. `sums` are over the card's non-excluded ENIs, `eni` included (it is subtracted
+ * here when it counts).
  */
 export function isEniDeletable(
   eni: EniUsage,

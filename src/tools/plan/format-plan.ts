@@ -20,7 +20,10 @@ export interface PlanContext {
   readonly maxPodsGiven: boolean;
 }
 
-/** Which targets are in effect, as the reference decides (spec/ipamd.md §4.1). */
+/**
+ * Which targets are in effect, as the reference decides (docs/eni-and-ip-target.md,
+ * docs/prefix-and-ip-target.md).
+ */
 export function describeTargets(config: PlanContext['config'], prefixDelegation: boolean): string {
   const mode = prefixDelegation ? '/28 prefixes' : 'secondary IPs';
   let targets: string;

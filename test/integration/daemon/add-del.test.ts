@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { addRequest, delRequest, ipOf, waitFor, withWorld } from './harness.ts';
 
 /**
- * AddNetwork / DelNetwork over the real socket (spec/ipamd.md §8): idempotent ADD, DEL that
+ * AddNetwork / DelNetwork over the real socket (rpc.CNIBackend): idempotent ADD, DEL that
  * returns the address, the reference's exact unknown-pod error (old plugins match its text to
  * treat a repeated DEL as success), required fields, the client-version check, the CIDRs the
  * plugin needs for SNAT, and the pod-IP cooldown.

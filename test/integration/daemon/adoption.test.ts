@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { addRequest, cidrsByEni, ipOf, withWorld } from './harness.ts';
 
 /**
- * Node init adopts what is already attached (spec/ipamd.md §1.1 step 5, §4.9): ENIs and their
+ * Node init adopts what is already attached (nodeInit and its unmanaged-ENI rule): ENIs and their
  * secondary addresses created before the daemon started (by a previous daemon, or by hand) go
  * into the pool as they are, and growth only tops up to the warm target. An ENI tagged
  * `node.k8s.amazonaws.com/no_manage=true` is left alone and counted out of the ENI maximum.

@@ -39,7 +39,7 @@ describe.concurrent('failure paths', () => {
   it('UnauthorizedOperation on CreateTags at start-up: exits non-zero, says so, does not retry', async () => {
     await withWorld({}, async (world) => {
       const node = await world.node({ instanceType: 't3.small' });
-      // TagENI runs for the primary ENI at init (spec/ipamd.md §1.1 step 5.7); failure is fatal.
+      // TagENI runs for the primary ENI at init (the reference's nodeInit); failure is fatal.
       world.region.injectFault({
         action: 'CreateTags',
         code: 'UnauthorizedOperation',

@@ -22,12 +22,12 @@ import {
 } from './harness.ts';
 
 /**
- * IMDS lags EC2 (spec/peers §4.2 invariant 3: #1967, #3019, #3887): reconcile must neither drop
+ * IMDS lags EC2 (upstream #1967, #3019, #3887): reconcile must neither drop
  * an address a pod holds because IMDS does not list it yet, nor put back an address just given
  * back to EC2 because IMDS still lists it.
  *
  * Why this test runs the daemon in-process on virtual time, unlike the rest of this directory:
- * reconcile runs only after 60 s without a pool action (spec/ipamd.md §1.2), i.e. at least 60 s
+ * reconcile runs only after 60 s without a pool action (lastNodeIPPoolAction), i.e. at least 60 s
  * after the change whose IMDS lag matters. A child process would make the test wait over a
  * minute per reconcile. So the daemon (production wiring: runDaemon, the real SDK over HTTP, the
  * real gRPC socket) gets a VirtualScheduler, the region shares its clock, and the test moves time;

@@ -11,10 +11,11 @@ import {
 } from './harness.ts';
 
 /**
- * Turning prefix delegation on and off across restarts (spec/ipamd.md §1.1 step 10, §5.7, §8.2
- * step 3): pods keep their addresses whatever kind of CIDR holds them; at start the daemon gives
- * back the unassigned CIDRs of the kind the mode no longer uses; new pods get addresses of the
- * current kind only; with PD off, the DEL of the last pod on a prefix gives the prefix back.
+ * Turning prefix delegation on and off across restarts (the reference's nodeInit mode-toggle
+ * cleanup, its restore rules and DelNetwork's mode-mismatch freeing): pods keep their addresses
+ * whatever kind of CIDR holds them; at start the daemon gives back the unassigned CIDRs of the kind
+ * the mode no longer uses; new pods get addresses of the current kind only; with PD off, the DEL of
+ * the last pod on a prefix gives the prefix back.
  */
 
 /** Which /32 or /28 of the view holds `ip`. */

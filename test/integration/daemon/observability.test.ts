@@ -5,8 +5,8 @@ import { addRequest, delRequest, type EnisView, httpGet, ipOf, withWorld } from 
 
 /**
  * What operators and the CNI plugin see of a running daemon: the reference's Prometheus metrics
- * (names, types, labels; spec/ipamd.md §9.2), the introspection API (§9.1), the switches that
- * turn both off, and the gRPC socket file (§0: mode 0660, a stale file replaced).
+ * (names, types, labels), the introspection API (the reference's handlers), the switches that
+ * turn both off, and the gRPC socket file (upstream PR #3739: mode 0660, a stale file replaced).
  */
 
 /** The reference's metrics this daemon must export, with their types and label names. */
@@ -213,7 +213,7 @@ describe.concurrent('metrics, introspection and the socket', () => {
       expect((await httpGet(`unix:${introspectionSocket}`, '/v1/enis')).status).toBe(200);
       expect(await on.stop()).toEqual({ code: 0, signal: null });
 
-      // Also: a socket directory that does not exist yet is created 0755 (spec/ipamd.md §0).
+      // Also: a socket directory that does not exist yet is created 0755 (upstream PR #3739).
       const socketDir = join(node.dir, 'run', 'aws-node');
       const off = await node.start({
         ...addresses,

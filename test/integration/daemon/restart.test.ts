@@ -6,7 +6,7 @@ import { addRequest, delRequest, type EnisView, ipOf, waitFor, withWorld } from 
 
 /**
  * A clean stop (SIGINT) and a start on the same checkpoint lose nothing: every pod keeps its
- * address and a just-released address keeps cooling (spec/ipamd.md §5.6–5.7; the cooldown lost on
+ * address and a just-released address keeps cooling (ReadBackingStore; the cooldown lost on
  * restart is aws/amazon-vpc-cni-k8s#1127). And the reference's SIGTERM: stop growing and
  * freeing, keep serving pods; a second SIGTERM exits cleanly.
  */
@@ -147,7 +147,7 @@ describe.concurrent('restart', () => {
   ] as const) {
     it(`${mode}: a restart right after growth, while IMDS does not show it yet, restores every pod`, async () => {
       // IMDS shows EC2's changes 10 minutes late: the restart sees the new ENI / prefix only in
-      // EC2, which node init asks (spec/peers §4.3: restore when IMDS lacks what the checkpoint
+      // EC2, which node init asks (docs/compat.md: restore when IMDS lacks what the checkpoint
       // uses). The daemon itself never waits for IMDS.
       await withWorld({ imdsLagMs: 600_000 }, async (world) => {
         const node = await world.node({ instanceType: 'm5.large' });

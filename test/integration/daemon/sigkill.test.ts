@@ -13,10 +13,10 @@ import {
 } from './harness.ts';
 
 /**
- * SIGKILL in the middle of a burst, then a restart on the same checkpoint (spec/peers §4.2
- * invariants 1–3, §4.3 "kill during the create-ENI → attach → assign sequence"): an ADD that was
- * acknowledged (Success=true reached the plugin) is never lost, no address ever goes to two pods,
- * and the checkpoint is always a whole, valid file.
+ * SIGKILL in the middle of a burst, then a restart on the same checkpoint (the restart invariants
+ * the reference broke in #711, #712, #1967 and PR #3876; a kill during the create-ENI → attach →
+ * assign sequence): an ADD that was acknowledged (Success=true reached the plugin) is never lost,
+ * no address ever goes to two pods, and the checkpoint is always a whole, valid file.
  *
  * EC2 answers in tens of ms here (ENI create/attach slower) so the burst spans the pool's
  * growth and the kill lands in the middle of EC2 work, not after it.

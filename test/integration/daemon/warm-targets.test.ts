@@ -3,8 +3,8 @@ import { addRequest, cidrsByEni, ipOf, type PoolShape, waitFor, withWorld } from
 
 /**
  * The pool a node settles at, for each warm-target mode on three instance types, after start and
- * after some pods (spec/ipamd.md §3, §4). Every expected number is derived by hand in the case's
- * comment from the spec's rules:
+ * after some pods (the reference's isDatastorePoolTooLow and datastoreTargetState). Every expected
+ * number is derived by hand in the case's comment from the reference's rules:
  *   maxIPsPerENI = IPv4Limit − 1 (× 16 addresses with prefixes), maxPods = ENIs × (IPv4Limit − 1) + 2
  *   t3.small  3 ENIs × 3 secondaries  (PD: 3 prefixes/ENI), maxPods 11
  *   m5.large  3 ENIs × 9 secondaries  (PD: 9 prefixes/ENI), maxPods 29

@@ -4,7 +4,7 @@ import type { NetnsLab } from './netns-lab.ts';
 
 /**
  * Plumbs a "pod" namespace onto a node namespace the way the CNI plugin does
- * (spec/cni-and-host-network.md §1.6): a veth whose host end is named after the pod, the pod's
+ * (the reference's SetupPodNetwork): a veth whose host end is named after the pod, the pod's
  * /32, gateway 169.254.1.1 reached through a static neighbour entry, the host route and the
  * `to` (512) and, off the primary ENI, `from` (1536) rules. A test helper, not product code.
  */

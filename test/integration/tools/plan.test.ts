@@ -4,13 +4,14 @@ import type { PlanResult } from '../../../src/tools/plan/plan-result.ts';
 import { type PlanOutcome, runPlan } from '../../../src/tools/plan/run-plan.ts';
 
 /**
- * `vpc-ipamd plan` rows derived by hand from spec/ipamd.md §3–§4, each asserted in both pool
+ * `vpc-ipamd plan` rows derived by hand from the reference's rules, each asserted in both pool
  * modes: the reactive pool (ours) must settle exactly where the reference's interval loop does.
  *
  * Notation: E = WARM_ENI_TARGET, W = WARM_IP_TARGET, M = MINIMUM_IP_TARGET, P = WARM_PREFIX_TARGET,
- * avail = total − assigned (§4.1). Limits (§3): m5.large 3 ENIs × (10 − 1) = 9 IPs, max pods 29;
- * t3.small 3 × 3, max pods 11; p3dn.24xlarge 15 × 49, max pods 737; PD: 16 per prefix, 9 or 49
- * prefixes per ENI. "Low" is §4.3, "over" §4.2, ENI removal §4.6.
+ * avail = total − assigned (cooling counts as available). Limits (misc/eni-max-pods.txt): m5.large
+ * 3 ENIs × (10 − 1) = 9 IPs, max pods 29; t3.small 3 × 3, max pods 11; p3dn.24xlarge 15 × 49, max
+ * pods 737; PD: 16 per prefix, 9 or 49 prefixes per ENI. "Low" is isDatastorePoolTooLow, "over"
+ * datastoreTargetState, ENI removal RemoveUnusedENIFromStore.
  */
 
 type Mode = 'reactive' | 'interval';
@@ -162,7 +163,7 @@ describe.each<Mode>(['reactive', 'interval'])('plan rows (%s pool)', (mode) => {
     });
 
     it('20 pods: still 2 prefixes, since total 32 ≥ max pods 29 stops growth', async () => {
-      // From pod 17 avail < 16, but §4.3 step 1 (total ≥ maxPods → not low) wins.
+      // From pod 17 avail < 16, but isDatastorePoolTooLow's cap (total ≥ maxPods → not low) wins.
       const { result } = await plan(mode, 'm5.large', 20, PD);
       expect(result).toEqual(expected([32], 20, 0, [2]));
     });
@@ -220,7 +221,7 @@ describe.each<Mode>(['reactive', 'interval'])('plan rows (%s pool)', (mode) => {
   });
 
   it('m4.4xlarge (Xen) with prefix delegation falls back to secondary IPs', async () => {
-    // §2.4: PD on a non-Nitro type is silently disabled; E = 1 → the primary ENI's 29.
+    // isConfigValid: PD on a non-Nitro type is silently disabled; E = 1 → the primary ENI's 29.
     const outcome = await plan(mode, 'm4.4xlarge', 0, {
       ENABLE_PREFIX_DELEGATION: 'true',
       WARM_PREFIX_TARGET: '1',
@@ -231,11 +232,11 @@ describe.each<Mode>(['reactive', 'interval'])('plan rows (%s pool)', (mode) => {
 
   describe('WARM_ENI_TARGET=0 on m5.large', () => {
     it('9 pods (primary exactly full): the reference cycles, reactive mode settles', async () => {
-      // avail 0 with E = 0 → low (§4.3) → a second ENI with 9. Then avail 9 ≥ (E+1) × 9 → the
-      // new ENI is freed once 60 s old (§4.6, W = M = 0 guard nothing) → low again. The
-      // reference's rules cycle (interval mode reproduces them; the plan reports both states
-      // instead of hanging). Reactive mode does not free an ENI whose removal would make the
-      // pool too low at once (docs/compat.md), so it settles at [9, 9].
+      // avail 0 with E = 0 → low (isDatastorePoolTooLow) → a second ENI with 9. Then avail 9 ≥
+      // (E+1) × 9 → the new ENI is freed once 60 s old (RemoveUnusedENIFromStore, W = M = 0 guard
+      // nothing) → low again. The reference's rules cycle (interval mode reproduces them; the plan
+      // reports both states instead of hanging). Reactive mode does not free an ENI whose removal
+      // would make the pool too low at once (docs/compat.md), so it settles at [9, 9].
       const outcome = await plan(mode, 'm5.large', 9, { WARM_ENI_TARGET: '0' });
       if (mode === 'interval') {
         expect([...(outcome.finalCycle ?? [])].sort()).toEqual([

@@ -4,8 +4,9 @@ import type { Config } from '../../../src/config/types.ts';
 
 /**
  * Every field's default from an empty environment, each traced to its source:
- * I = spec/ipamd.md §2.1, N = §2.2 (networkutils), E = §2.3 and cni-and-host-network.md §3.3/§3.4
- * (entrypoint/init), H = cni-and-host-network.md §2.1, O = ours (DESIGN.md, docs/compat.md).
+ * I = read by the reference's ipamd, N = by its networkutils, E = by its entrypoint and init
+ * (aws-vpc-cni, aws-vpc-cni-init, misc/10-aws.conflist), H = networkutils' host-networking
+ * variables, O = ours (DESIGN.md, docs/compat.md).
  */
 const DEFAULTS: { readonly [K in keyof Config]: Config[K] } = {
   enableIPv4: true, // I: code says false; README/manifest true — compat.md
@@ -43,7 +44,7 @@ const DEFAULTS: { readonly [K in keyof Config]: Config[K] } = {
   region: '', // O: AWS_REGION / AWS_DEFAULT_REGION, else IMDS
   httpTimeoutSeconds: 10, // I
   clusterEndpoint: '', // I
-  grpcSocketPath: '/var/run/aws-node/ipamd.sock', // I §0: the reference's fixed socket
+  grpcSocketPath: '/var/run/aws-node/ipamd.sock', // I: the reference's fixed socket (since v1.23.0)
   ec2RateLimits: {}, // O: EC2's documented buckets apply
   introspectionBindAddress: '127.0.0.1:61679', // I
   metricsBindAddress: ':61678', // O: the reference's fixed :61678 — compat.md
@@ -65,8 +66,8 @@ const DEFAULTS: { readonly [K in keyof Config]: Config[K] } = {
   podMtu: 9001, // E: = AWS_VPC_ENI_MTU
   pluginLogFile: '/var/log/aws-routed-eni/plugin.log', // E
   pluginLogLevel: 'Debug', // E: kept as given
-  egressV4PluginLogFile: '/var/log/aws-routed-eni/egress-v4-plugin.log', // E §3.4
-  egressV6PluginLogFile: '/var/log/aws-routed-eni/egress-v6-plugin.log', // E §3.4
+  egressV4PluginLogFile: '/var/log/aws-routed-eni/egress-v4-plugin.log', // E: misc/10-aws.conflist
+  egressV6PluginLogFile: '/var/log/aws-routed-eni/egress-v6-plugin.log', // E: misc/10-aws.conflist
   enableBandwidthPlugin: false, // E
   disablePodV6: false, // E
   enableV4Egress: true, // E

@@ -27,7 +27,7 @@ function builtin(set: SnatRuleSet, table: string, chain: string): readonly strin
 const SNAT_RULE =
   '! -o vlan+ -m comment --comment "AWS, SNAT" -m addrtype ! --dst-type LOCAL -j SNAT --to-source 10.0.0.10';
 
-describe('renderSnatRules: default configuration (spec §2.2)', () => {
+describe('renderSnatRules: default configuration (TestSetupHostNetworkWithExcludeSNATCIDRs layout)', () => {
   const set = render({ excludeSnatCidrs: ['192.168.0.0/16', '172.16.0.0/12'] });
 
   it('nat POSTROUTING jumps to AWS-SNAT-CHAIN-0', () => {

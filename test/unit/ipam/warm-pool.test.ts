@@ -123,7 +123,7 @@ describe('IP-target mode', () => {
   });
 });
 
-describe('datastoreTargetState (spec §4.2, pinned numbers)', () => {
+describe('datastoreTargetState (numbers pinned by the reference unit tests)', () => {
   it('W=5: empty → short 5 / over 0; 2 IPs → short 3; 5 IPs → 0/0', () => {
     const s = settings({ warmIpTarget: 5 });
     expect(targetState(stats(), s)).toEqual({ short: 5, over: 0, enabled: true });
@@ -187,7 +187,7 @@ describe('datastoreTargetState (spec §4.2, pinned numbers)', () => {
   });
 });
 
-describe('isDatastorePoolTooLow (spec §4.3 table)', () => {
+describe('isDatastorePoolTooLow (TestIPAMContext_nodeIPPoolTooLow table)', () => {
   const unit3 = (p: Partial<PoolSettings>) => settings({ maxIPsPerEni: 3, ...p });
 
   it.each([
@@ -252,7 +252,7 @@ describe('isDatastorePoolTooLow (spec §4.3 table)', () => {
   });
 });
 
-describe('isDatastorePoolTooHigh (spec §4.4)', () => {
+describe('isDatastorePoolTooHigh', () => {
   it('IP-target mode: over > 0', () => {
     expect(
       isPoolTooHigh(stats({ totalIPs: 4, assignedIPs: 2 }), settings({ warmIpTarget: 1 })),
@@ -275,7 +275,7 @@ describe('isDatastorePoolTooHigh (spec §4.4)', () => {
   });
 });
 
-describe('sizes (spec §4.7)', () => {
+describe('sizes (getPrefixesNeeded, GetENIResourcesToAllocate, hasRoomForEni)', () => {
   it('getPrefixesNeeded: ≥1; short prefixes in IP-target mode; P − free otherwise', () => {
     expect(prefixesNeeded(stats(), pdSettings({ warmIpTarget: 40 }))).toBe(3);
     expect(
@@ -487,7 +487,7 @@ describe('planIncrease, reactive mode (waiting ADDs + warm target in one plan)',
   });
 });
 
-describe('decrease (spec §4.8)', () => {
+describe('decrease (decreaseDatastorePool)', () => {
   it('over in IP-target mode, free prefixes above P in PD, nothing in WARM_ENI mode', () => {
     expect(
       amountToRelease(stats({ totalIPs: 4, assignedIPs: 2 }), settings({ warmIpTarget: 1 })),
@@ -502,7 +502,7 @@ describe('decrease (spec §4.8)', () => {
   });
 });
 
-describe('ENI release (spec §4.6)', () => {
+describe('ENI release (shouldRemoveExtraENIs, RemoveUnusedENIFromStore)', () => {
   const now = 1_000_000;
   function eni(partial: Partial<EniUsage>): EniUsage {
     return {

@@ -34,7 +34,7 @@ describe('plan output', () => {
     ]);
   });
 
-  it('names the targets that are in effect, as §4.1 decides', () => {
+  it('names the targets that are in effect, as the reference decides', () => {
     const config = defaultConfig();
     expect(describeTargets(config, false)).toBe(
       'secondary IPs, WARM_ENI_TARGET=1, WARM_POOL_MODE=reactive',

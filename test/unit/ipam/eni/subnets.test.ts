@@ -22,7 +22,7 @@ function subnet(
   };
 }
 
-describe('subnet exclusion (spec/ipamd.md §6.6)', () => {
+describe('subnet exclusion (IsExcludedForPodIPs in the reference)', () => {
   it('kubernetes.io/role/cni=0 excludes; other values and untagged do not', () => {
     expect(isSubnetExcluded(subnet('a', 1, { [SUBNET_CNI_ROLE_TAG]: '0' }), '')).toBe(true);
     expect(isSubnetExcluded(subnet('a', 1, { [SUBNET_CNI_ROLE_TAG]: '1' }), '')).toBe(false);

@@ -17,7 +17,7 @@ import {
 
 const settings = { instanceId: 'i-1', clusterName: '', additionalTags: {} };
 
-describe('ENI tags (spec/ipamd.md §6.3)', () => {
+describe('ENI tags (TagENI and the tags set at creation)', () => {
   it('describes ENIs aws-K8S-<instance-id>', () => {
     expect(eniDescription('i-0abc')).toBe('aws-K8S-i-0abc');
   });
@@ -95,7 +95,7 @@ describe('ENI tags (spec/ipamd.md §6.3)', () => {
   });
 });
 
-describe('isEniManaged (spec/ipamd.md §4.9)', () => {
+describe('isEniManaged (the no_manage and instance_id tag rules)', () => {
   const base = { instanceId: 'i-1', isPrimary: false, manageUntaggedEni: true };
   it('the primary ENI is always managed', () => {
     expect(isEniManaged({ ...base, isPrimary: true, tags: { [TAG_NO_MANAGE]: 'true' } })).toBe(
