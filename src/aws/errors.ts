@@ -1,5 +1,5 @@
 /**
- * Kinds of EC2 failure the daemon reacts to differently (DESIGN.md "Bad input and faults"):
+ * Kinds of EC2 failure the daemon reacts to differently (docs/architecture.md, "Bad input and faults"):
  * throttling backs off, insufficient capacity starts the 120 s pause (the reference's
  * `lastInsufficientCidrError`), an
  * IP-limit error means the datastore is out of sync with EC2, not-found is often "already done",

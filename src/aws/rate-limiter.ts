@@ -6,7 +6,7 @@ import { TokenBucket, type TokenBucketSpec } from './token-bucket.ts';
 /**
  * Client-side token buckets in front of the EC2 SDK, one per EC2 bucket name (an action with its
  * own bucket, or a shared category; src/config/ec2-buckets.ts). A caller short of a token WAITS
- * for it — bounded API use (DESIGN.md) means spreading calls out, not failing them — and the
+ * for it — bounded API use (docs/architecture.md) means spreading calls out, not failing them — and the
  * wait is returned so it can be observed. Waiters on one bucket are served in arrival order.
  */
 

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The layering rules of DESIGN.md, checked on the sources: core is pure, the daemon knows no
+ * The layering rules of docs/architecture.md, checked on the sources: core is pure, the daemon knows no
  * transport, the wire module stands alone, tools are not the CLI.
  */
 

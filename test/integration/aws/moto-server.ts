@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
 /**
- * Test-only: a moto_server child process (an independent EC2 emulator, see DESIGN.md "Test
+ * Test-only: a moto_server child process (an independent EC2 emulator, see docs/architecture.md "Test
  * infrastructure") on a free port of 127.0.0.1.
  */
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { addRequest, delRequest, ipOf, waitFor, withWorld } from './harness.ts';
 
 /**
- * How the daemon fails (DESIGN.md "Bad input and faults"): an unreadable checkpoint stops
+ * How the daemon fails (docs/architecture.md, "Bad input and faults"): an unreadable checkpoint stops
  * start-up naming the file and leaves it exactly as it was; a missing IAM permission at start-up
  * is fatal with a clear log; a subnet out of addresses pauses growth for 120 s while the daemon
  * keeps serving and ADDs fail fast; a setting this build cannot serve is refused.

@@ -6,7 +6,7 @@ import type { Config } from '../../../src/config/types.ts';
  * Every field's default from an empty environment, each traced to its source:
  * I = read by the reference's ipamd, N = by its networkutils, E = by its entrypoint and init
  * (aws-vpc-cni, aws-vpc-cni-init, misc/10-aws.conflist), H = networkutils' host-networking
- * variables, O = ours (DESIGN.md, docs/compat.md).
+ * variables, O = ours (docs/compat.md).
  */
 const DEFAULTS: { readonly [K in keyof Config]: Config[K] } = {
   enableIPv4: true, // I: code says false; README/manifest true — compat.md
