@@ -2,22 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { SubnetDescription } from '../../../src/aws/ec2-port.ts';
 import { SubnetDiscoveryPlacement } from '../../../src/daemon/subnet-discovery-placement.ts';
 import { silentLogger } from '../../../src/observe/logger.ts';
+import { subnet } from '../ipam/eni/subnet-fixture.ts';
 import { MemoryEc2 } from './memory-ec2.ts';
-
-function subnet(
-  subnetId: string,
-  free: number,
-  tags: Record<string, string> = {},
-): SubnetDescription {
-  return {
-    subnetId,
-    vpcId: 'vpc-1',
-    availabilityZone: 'us-west-2a',
-    cidrBlock: `10.${free % 250}.0.0/16`,
-    availableIpAddressCount: free,
-    tags,
-  };
-}
 
 function placement(subnets: SubnetDescription[], enableSubnetDiscovery = true) {
   const ec2 = new MemoryEc2();
@@ -40,13 +26,14 @@ describe('SubnetDiscoveryPlacement (the reference without custom networking)', (
   it('discovery: valid subnets most free first, with CIDRs and the primary ENI groups', async () => {
     const { place } = placement([
       subnet('subnet-primary', 100),
-      subnet('subnet-big', 5000, { 'kubernetes.io/role/cni': '1' }),
+      subnet('subnet-big', 5000, { 'kubernetes.io/role/cni': '1' }, '10.0.0.0/16'),
       subnet('subnet-untagged', 9000),
       subnet('subnet-out', 9000, { 'kubernetes.io/role/cni': '0' }),
     ]);
     const choice = await place.placeNewEni();
     expect(choice.subnets.map((s) => s.subnetId)).toEqual(['subnet-big', 'subnet-primary']);
     expect(choice.subnets[0]?.cidrBlock).toBe('10.0.0.0/16');
+    expect(choice.subnets[1]?.cidrBlock).toBe('10.0.0.0/24');
     expect(choice.securityGroupIds).toEqual(['sg-1', 'sg-2']);
   });
 

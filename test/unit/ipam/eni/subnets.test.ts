@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { SubnetDescription } from '../../../../src/aws/ec2-port.ts';
 import {
   isSubnetExcluded,
   SUBNET_CNI_ROLE_TAG,
   subnetClusterTag,
   subnetsForNewEni,
 } from '../../../../src/ipam/eni/subnets.ts';
-
-function subnet(
-  subnetId: string,
-  free: number,
-  tags: Record<string, string> = {},
-): SubnetDescription {
-  return {
-    subnetId,
-    vpcId: 'vpc-1',
-    availabilityZone: 'us-west-2a',
-    cidrBlock: '10.0.0.0/24',
-    availableIpAddressCount: free,
-    tags,
-  };
-}
+import { subnet } from './subnet-fixture.ts';
 
 describe('subnet exclusion (IsExcludedForPodIPs in the reference)', () => {
   it('kubernetes.io/role/cni=0 excludes; other values and untagged do not', () => {
