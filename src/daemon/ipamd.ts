@@ -34,8 +34,8 @@ export interface StartOptions {
  * One node's ipamd, composed in one place from its ports (`Ipamd.start`): node init and
  * pre-scaling, then the pool manager, reconcile and the 30 s refreshes on timers (`startTimers`).
  * `vpc-ipamd run` (src/daemon/run-daemon.ts), `plan` and the tests all build their node here;
- * the gRPC, metrics and introspection servers are the caller's and talk to `podNetwork` (the PodAllocator) and
- * `introspectEnis`.
+ * the gRPC, metrics and introspection servers are the caller's and talk to `podNetwork` (the
+ * PodAllocator) and `introspectEnis`.
  */
 export class Ipamd {
   readonly node: NodeFacts;

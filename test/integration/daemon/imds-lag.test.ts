@@ -213,7 +213,12 @@ describe('IMDS lag', () => {
     // primary's secondaries. EC2 says they are all there: nothing is dropped.
     await rig.reconcileAfter(61_000);
     expect(await imdsIps(rig, secondEni)).toBeUndefined();
-    expect(rig.log()).toContain('IMDS does not list the ENI yet, EC2 has it attached; keeping it');
+    // The log file is written asynchronously: wait for the line rather than read it at once.
+    await waitFor('the reconcile to log that it keeps the ENI', () =>
+      rig.log().includes('IMDS does not list the ENI yet, EC2 has it attached; keeping it')
+        ? true
+        : undefined,
+    );
     expect(cidrsByEni(rig.enis())).toEqual(grown);
     for (const [name, ip] of pods) expect(ipOf(await client.addNetwork(addRequest(name)))).toBe(ip);
     expect(existsSync(join(rig.dir, 'ipam.json.dropped'))).toBe(false);
