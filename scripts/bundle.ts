@@ -1,4 +1,6 @@
 import {
+  chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -56,12 +58,14 @@ export async function bundle(
     outdir: dir,
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: spec.format ?? 'esm',
     target: 'node20',
     splitting: spec.splitting,
     entryNames: '[name]',
     chunkNames: '[name]-[hash]',
-    banner: { js: REQUIRE_BANNER },
+    ...(spec.format === 'cjs'
+      ? { outExtension: { '.js': '.cjs' } }
+      : { banner: { js: REQUIRE_BANNER } }),
     plugins: [assetUrlsPlugin({ repo, outdir: dir })],
     metafile: true,
     write: false,
@@ -95,6 +99,7 @@ export async function bundle(
     writeFileSync(next, sources);
     renameSync(next, join(dir, SOURCES_FILE));
   }
+  if (spec.launcher) installLauncher(repo, distDir, spec.launcher);
   let bytes = 0;
   for (const contents of outputs.values()) bytes += contents.byteLength;
   return {
@@ -106,6 +111,23 @@ export async function bundle(
     warnings: result.warnings.map(oneLine),
     metafile: result.metafile,
   };
+}
+
+/** Copies the launcher into dist/ (executable) when it differs from what is there. */
+function installLauncher(
+  repo: string,
+  distDir: string,
+  launcher: NonNullable<BundleSpec['launcher']>,
+): void {
+  const target = join(distDir, launcher.name);
+  const source = join(repo, launcher.source);
+  const same = existsSync(target) && readFileSync(target).equals(readFileSync(source));
+  if (!same) {
+    const next = `${target}.new-${process.pid}`;
+    copyFileSync(source, next);
+    chmodSync(next, 0o755);
+    renameSync(next, target);
+  }
 }
 
 function oneLine(message: Message): string {

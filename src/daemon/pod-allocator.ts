@@ -9,6 +9,8 @@ import type {
   PodAddress,
   PodDelRequest,
   PodDelResult,
+  PodGcRequest,
+  PodGcResult,
   PodName,
 } from '../ipam/pod-allocation.ts';
 import type { Logger } from '../observe/logger.ts';
@@ -23,6 +25,8 @@ import type { Scheduler } from './scheduler.ts';
  * `UnassignPodIPAddress` path for excluded ENIs).
  */
 const EXCLUDED_CIDR_DROP_DELAY_MS = 5_000;
+/** GC leaves an allocation younger than this alone: its ADD may not be in the runtime's list yet. */
+export const GC_GRACE_MS = 60_000;
 
 export interface PodAllocatorDeps {
   readonly config: Config;
@@ -175,6 +179,52 @@ export class PodAllocator {
       released: released.map((r) => podAddress(r.unassignment)),
       networkPolicyMode: config.networkPolicyMode,
     };
+  }
+
+  /**
+   * CNI 1.1 GC: releases every allocation of `networkName` whose (container ID, interface) is not
+   * among the runtime's valid attachments — pods whose DEL never came (a runtime restarted, a
+   * node rebooted with a stale checkpoint). An allocation younger than GC_GRACE_MS is kept: its
+   * ADD may still be on its way to the runtime's records.
+   */
+  async gc(request: PodGcRequest): Promise<PodGcResult> {
+    const { logger, scheduler } = this.deps;
+    const valid = new Set(request.validAttachments.map((a) => `${a.containerID}\u0000${a.ifName}`));
+    const oldest = scheduler.now() - GC_GRACE_MS;
+    const released: { pool: CardPool; unassignment: Unassignment }[] = [];
+    let keptRecent = 0;
+    for (const pool of this.deps.pools) {
+      for (const allocation of pool.datastore.allocations()) {
+        const { key } = allocation;
+        if (key.networkName !== request.networkName) continue;
+        if (valid.has(`${key.containerID}\u0000${key.ifName}`)) continue;
+        if (Number(allocation.assignedAtNs / 1_000_000n) > oldest) {
+          keptRecent++;
+          continue;
+        }
+        released.push({ pool, unassignment: pool.datastore.unassign(key) });
+      }
+    }
+    if (released.length === 0) return { released: [], keptRecent };
+    const committed = await this.commit(released.map((r) => r.pool));
+    if (!committed.ok) {
+      for (const r of released) r.pool.datastore.undoUnassign(r.unassignment);
+      throw new Error(`checkpoint write failed: ${committed.error}`);
+    }
+    for (const pool of new Set(released.map((r) => r.pool))) this.deps.wakePool(pool, 'unassign');
+    logger.info(
+      {
+        network: request.networkName,
+        released: released.map((r) => ({
+          containerID: r.unassignment.key.containerID,
+          ifName: r.unassignment.key.ifName,
+          ip: r.unassignment.ip,
+        })),
+        keptRecent,
+      },
+      'GC released allocations the runtime no longer has',
+    );
+    return { released: released.map((r) => podAddress(r.unassignment)), keptRecent };
   }
 
   networkPolicyFacts(): NetworkPolicyFacts {

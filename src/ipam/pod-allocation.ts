@@ -72,3 +72,16 @@ export interface NetworkPolicyFacts {
   readonly instanceId: string;
   readonly region: string;
 }
+
+/** CNI 1.1 GC: release what the runtime no longer knows. */
+export interface PodGcRequest {
+  readonly networkName: string;
+  /** (container ID, interface name) of every attachment the runtime still has. */
+  readonly validAttachments: readonly { readonly containerID: string; readonly ifName: string }[];
+}
+
+export interface PodGcResult {
+  readonly released: readonly PodAddress[];
+  /** Orphans left for a later GC because they are younger than the grace period. */
+  readonly keptRecent: number;
+}

@@ -4,6 +4,8 @@ import type {
   PodAddResult,
   PodDelRequest,
   PodDelResult,
+  PodGcRequest,
+  PodGcResult,
 } from '../ipam/pod-allocation.ts';
 
 /**
@@ -15,5 +17,7 @@ export interface PodAllocatorPort {
   /** `signal` aborts when the client cancels the call, its deadline passes or it disconnects. */
   add(request: PodAddRequest, signal?: AbortSignal): Promise<PodAddResult>;
   del(request: PodDelRequest): Promise<PodDelResult>;
+  /** CNI 1.1 GC (our vpcipamd.PodAllocations service). */
+  gc(request: PodGcRequest): Promise<PodGcResult>;
   networkPolicyFacts(): NetworkPolicyFacts;
 }

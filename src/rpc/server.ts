@@ -3,7 +3,13 @@ import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { IpamdMetrics } from '../observe/metrics.ts';
-import { CNI_BACKEND, CONFIG_SERVER_BACKEND, HEALTH, type WireMethod } from '../wire/methods.ts';
+import {
+  CNI_BACKEND,
+  CONFIG_SERVER_BACKEND,
+  HEALTH,
+  POD_ALLOCATIONS,
+  type WireMethod,
+} from '../wire/methods.ts';
 import { ClientVersionGate } from './client-version-gate.ts';
 import {
   addNetworkReplyOf,
@@ -12,6 +18,7 @@ import {
   delRequestOf,
   networkPolicyConfigReplyOf,
 } from './cni-backend.ts';
+import { gcReplyOf, gcRequestOf } from './gc-backend.ts';
 import { malformedRequest, type Received, serverServiceDefinition } from './grpc-definitions.ts';
 import { GrpcFailure } from './grpc-failure.ts';
 import { HealthStatus } from './health.ts';
@@ -19,8 +26,8 @@ import type { PodAllocatorPort } from './pod-allocator-port.ts';
 import { withUmask } from './with-umask.ts';
 
 /**
- * The gRPC server on ipamd's Unix socket: rpc.CNIBackend, rpc.ConfigServerBackend and
- * grpc.health.v1.Health. Transport concerns live here (socket file, client-version check,
+ * The gRPC server on ipamd's Unix socket: rpc.CNIBackend, rpc.ConfigServerBackend,
+ * vpcipamd.PodAllocations (ours: the plugin's GC) and grpc.health.v1.Health. Transport concerns live here (socket file, client-version check,
  * request counting, failures as statuses); what an ADD or DEL does is the daemon's allocator,
  * reached through `PodAllocatorPort` and the translation in cni-backend.ts.
  */
@@ -67,6 +74,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       CONFIG_SERVER_BACKEND.GetNetworkPolicyConfigs,
       async () => networkPolicyConfigReplyOf(service.networkPolicyFacts()),
     ),
+  });
+  server.addService(serverServiceDefinition(POD_ALLOCATIONS), {
+    GarbageCollect: unary(logger, POD_ALLOCATIONS.GarbageCollect, async (request) => {
+      versions.check(request.ClientVersion, 'GarbageCollect');
+      return gcReplyOf(await service.gc(gcRequestOf(request)));
+    }),
   });
   server.addService(serverServiceDefinition(HEALTH), health.handlers());
 

@@ -1,10 +1,25 @@
 import {
+  type GarbageCollectReply,
+  type GarbageCollectRequest,
+  garbageCollectReplyCodec,
+  garbageCollectRequestCodec,
+} from './gc-messages.ts';
+import {
   type HealthCheckRequest,
   type HealthCheckResponse,
   healthCheckRequestCodec,
   healthCheckResponseCodec,
 } from './health-messages.ts';
 import type { MessageCodec } from './message-codec.ts';
+import {
+  type DeleteNpRequest,
+  deleteNpReplyCodec,
+  deleteNpRequestCodec,
+  type EnforceNpRequest,
+  enforceNpReplyCodec,
+  enforceNpRequestCodec,
+  type NpReply,
+} from './np-messages.ts';
 import {
   type AddNetworkReply,
   type AddNetworkRequest,
@@ -83,5 +98,31 @@ export const HEALTH = {
     healthCheckRequestCodec,
     healthCheckResponseCodec,
     true,
+  ),
+} as const;
+
+/** The network-policy agent's service, on its own socket (the plugin calls it; ipamd does not serve it). */
+export const NP_BACKEND = {
+  EnforceNpToPod: method<EnforceNpRequest, NpReply>(
+    'rpc.NPBackend',
+    'EnforceNpToPod',
+    enforceNpRequestCodec,
+    enforceNpReplyCodec,
+  ),
+  DeletePodNp: method<DeleteNpRequest, NpReply>(
+    'rpc.NPBackend',
+    'DeletePodNp',
+    deleteNpRequestCodec,
+    deleteNpReplyCodec,
+  ),
+} as const;
+
+/** Ours (proto/vpcipamd.proto): the CNI 1.1 GC of the plugin. */
+export const POD_ALLOCATIONS = {
+  GarbageCollect: method<GarbageCollectRequest, GarbageCollectReply>(
+    'vpcipamd.PodAllocations',
+    'GarbageCollect',
+    garbageCollectRequestCodec,
+    garbageCollectReplyCodec,
   ),
 } as const;

@@ -87,6 +87,7 @@ describe('a plain node:http2 client built on src/wire, against the grpc-js serve
       networkPolicyMode: request.pod.name,
     }),
     del: async () => ({ ok: false, failure: 'unknown-pod' }),
+    gc: async () => ({ released: [], keptRecent: 0 }),
     networkPolicyFacts: () => {
       throw new Error('not under test');
     },

@@ -34,6 +34,7 @@ describe('vpc-ipamd probe (grpc-health-probe exit codes)', () => {
       service: {
         add: async () => ({ ok: false, reason: 'not under test' }),
         del: async () => ({ ok: false, failure: 'unknown-pod' }),
+        gc: async () => ({ released: [], keptRecent: 0 }),
         networkPolicyFacts: () => ({
           networkPolicyMode: '',
           multiNicEnabled: false,

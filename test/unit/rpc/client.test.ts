@@ -43,6 +43,7 @@ describe('IpamdClient', () => {
         });
       }),
     del: async () => ({ ok: false, failure: 'unknown-pod' }),
+    gc: async () => ({ released: [], keptRecent: 0 }),
     networkPolicyFacts: () => {
       throw new Error('not under test');
     },

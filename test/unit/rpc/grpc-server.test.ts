@@ -34,6 +34,7 @@ describe('gRPC server on a Unix socket', () => {
       networkPolicyMode: '',
     }),
     del: async () => ({ ok: false, failure: 'unknown-pod' }),
+    gc: async () => ({ released: [], keptRecent: 0 }),
     networkPolicyFacts: () => ({
       networkPolicyMode: 'standard',
       multiNicEnabled: false,

@@ -1,0 +1,138 @@
+/**
+ * ip(8) for the plugin: batches in the host's network namespace or, through nsenter(1), in the
+ * pod's (CNI_NETNS is a path, which `ip -n` cannot take). A pod's set-up is a handful of
+ * processes, whatever its number of commands.
+ */
+
+/** A batch line that failed, and why. */
+export interface BatchFailure {
+  /** 1-based line number in the batch. */
+  readonly line: number;
+  readonly command: string;
+  readonly message: string;
+}
+
+export class IpCommandError extends Error {
+  readonly failures: readonly BatchFailure[];
+  constructor(where: string, failures: readonly BatchFailure[], detail: string) {
+    const first = failures[0];
+    super(
+      first
+        ? `${where}: "ip ${first.command}" failed: ${first.message}`
+        : `${where}: ip failed: ${detail}`,
+    );
+    this.name = 'IpCommandError';
+    this.failures = failures;
+  }
+}
+
+/** Kernel answers that mean "there is nothing to remove": teardown treats them as done. */
+const ALREADY_GONE = [
+  'No such file or directory',
+  'No such process',
+  'Cannot find device',
+  'does not exist',
+  'Cannot assign requested address',
+];
+
+export function isAlreadyGone(message: string): boolean {
+  return ALREADY_GONE.some((text) => message.includes(text));
+}
+
+export interface IpRunner {
+  /** Runs the lines in order in `netns` (undefined: the host's); the first failure throws. */
+  batch(lines: readonly string[], netns?: string): Promise<void>;
+  /**
+   * Runs every line (ip -force) and answers the failures that are not "already gone": what a
+   * teardown must report.
+   */
+  cleanup(lines: readonly string[], netns?: string): Promise<BatchFailure[]>;
+  /** `ip -json <args>` in `netns` (undefined: the host's), parsed. */
+  json(args: readonly string[], netns?: string): Promise<unknown>;
+}
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function run(
+  netns: string | undefined,
+  args: readonly string[],
+  input?: string,
+): Promise<Run> {
+  // Loaded on first use: VERSION, STATUS and GC never start a process.
+  const { execFile } = await import('node:child_process');
+  const [file, argv] =
+    netns === undefined ? ['ip', [...args]] : ['nsenter', [`--net=${netns}`, 'ip', ...args]];
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      file,
+      argv,
+      { encoding: 'utf8', timeout: 30_000 },
+      (error, stdout, stderr) => {
+        if (!error) return resolve({ code: 0, stdout, stderr });
+        const code = (error as NodeJS.ErrnoException).code;
+        if (typeof code === 'number') return resolve({ code, stdout, stderr });
+        reject(new Error(`${file} could not run: ${stderr || error.message}`));
+      },
+    );
+    child.stdin?.on('error', () => {
+      // ip exits early on a bad first line; its exit status says why.
+    });
+    child.stdin?.end(input ?? '');
+  });
+}
+
+/**
+ * Which batch lines failed: iproute2 prints the kernel's message, then `Command failed -:N`.
+ */
+export function parseBatchFailures(stderr: string, lines: readonly string[]): BatchFailure[] {
+  const failures: BatchFailure[] = [];
+  let pending: string[] = [];
+  for (const text of stderr.split('\n')) {
+    const marker = /^Command failed -:(\d+)$/.exec(text.trim());
+    if (!marker) {
+      if (text.trim() !== '') pending.push(text.trim());
+      continue;
+    }
+    const line = Number(marker[1]);
+    failures.push({ line, command: lines[line - 1] ?? '?', message: pending.join(' ') });
+    pending = [];
+  }
+  return failures;
+}
+
+export const systemIpRunner: IpRunner = {
+  async batch(lines, netns) {
+    if (lines.length === 0) return;
+    const result = await run(netns, ['-batch', '-'], `${lines.join('\n')}\n`);
+    if (result.code === 0) return;
+    const where = netns === undefined ? 'host' : `pod netns ${netns}`;
+    throw new IpCommandError(where, parseBatchFailures(result.stderr, lines), result.stderr.trim());
+  },
+
+  async cleanup(lines, netns) {
+    if (lines.length === 0) return [];
+    const result = await run(netns, ['-force', '-batch', '-'], `${lines.join('\n')}\n`);
+    if (result.code === 0) return [];
+    const failures = parseBatchFailures(result.stderr, lines);
+    if (failures.length === 0) {
+      return [
+        { line: 0, command: 'batch', message: result.stderr.trim() || `exit ${result.code}` },
+      ];
+    }
+    return failures.filter((failure) => !isAlreadyGone(failure.message));
+  },
+
+  async json(args, netns) {
+    const result = await run(netns, ['-json', ...args]);
+    if (result.code !== 0) {
+      throw new Error(
+        `ip -json ${args.join(' ')}: ${result.stderr.trim() || `exit ${result.code}`}`,
+      );
+    }
+    return result.stdout.trim() === '' ? [] : JSON.parse(result.stdout);
+  },
+};
