@@ -79,7 +79,8 @@ export function allocatableEnis(
   pool.expireCooldowns();
   const out: EniSummary[] = [];
   for (const eni of pool.enisById.values()) {
-    if (eni.isTrunk || eni.excluded || (customNetworking && eni.isPrimary)) continue;
+    if (eni.isTrunk || eni.excluded || eni.draining || (customNetworking && eni.isPrimary))
+      continue;
     if (eni.cidrs.size >= maxCidrsPerEni) continue;
     out.push(summarise(pool, eni));
   }
@@ -131,6 +132,7 @@ export function identity(eni: EniRecord): EniIdentity {
     subnetId: eni.subnetId,
     routeTableId: eni.routeTableId,
     excludedForPodIps: eni.excluded,
+    draining: eni.draining,
     createTimeMs: eni.createTimeMs,
   };
 }

@@ -30,6 +30,7 @@ type Op =
   | { t: 'removeEni'; eni: number; force: boolean }
   | { t: 'togglePd' }
   | { t: 'exclude'; eni: number; excluded: boolean }
+  | { t: 'drain'; eni: number; draining: boolean }
   | { t: 'undoAssign'; key: number }
   | { t: 'undoUnassign'; key: number }
   | { t: 'restart' };
@@ -86,6 +87,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       t: fc.constant('exclude' as const),
       eni: fc.nat(5),
       excluded: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('drain' as const),
+      eni: fc.nat(5),
+      draining: fc.boolean(),
     }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('undoAssign' as const), key: fc.nat(39) }) },
@@ -283,6 +292,11 @@ class Harness {
         if (id) ds.setExcludedForPodIps(id, op.excluded);
         break;
       }
+      case 'drain': {
+        const id = this.eniId(op.eni);
+        if (id) ds.setDraining(id, op.draining);
+        break;
+      }
       case 'undoAssign': {
         // assign, pretend the write failed, undo: the state must be exactly as before
         const key = keyOf(op.key);
@@ -314,8 +328,9 @@ class Harness {
 
   /**
    * Where the next new assignment may land, from the state before it: the primary ENI when it has
-   * a free address of the current kind, else one of the most-assigned eligible ENIs; on it, one of
-   * its most-assigned non-full CIDRs; in it, the lowest free address. Null: nothing is free.
+   * a free address of the current kind, else one of the most-assigned eligible ENIs (draining ones
+   * only when no other is eligible); on it, one of its most-assigned non-full CIDRs; in it, the
+   * lowest free address. Null: nothing is free.
    */
   private expectedChoice(): {
     enis: string[];
@@ -323,7 +338,7 @@ class Harness {
     lowest: Map<string, string>;
   } | null {
     const snap = this.ds.describe(); // cooling addresses in a snapshot are all still cooling
-    const eligible: { id: string; primary: boolean; assigned: number }[] = [];
+    let eligible: { id: string; primary: boolean; draining: boolean; assigned: number }[] = [];
     const cidrs = new Map<string, string[]>();
     const lowest = new Map<string, string>();
     for (const eni of snap.enis) {
@@ -351,10 +366,11 @@ class Harness {
       const assigned = eni.cidrs
         .flatMap((c) => c.addresses)
         .filter((a) => a.state === 'assigned').length;
-      eligible.push({ id: eni.id, primary: eni.isPrimary, assigned });
+      eligible.push({ id: eni.id, primary: eni.isPrimary, draining: eni.draining, assigned });
     }
     if (eligible.length === 0) return null;
-    const primary = eligible.find((e) => e.primary);
+    if (eligible.some((e) => !e.draining)) eligible = eligible.filter((e) => !e.draining);
+    const primary = eligible.find((e) => e.primary && !e.draining);
     if (primary) return { enis: [primary.id], cidrs, lowest };
     const most = Math.max(...eligible.map((e) => e.assigned));
     return { enis: eligible.filter((e) => e.assigned === most).map((e) => e.id), cidrs, lowest };
@@ -387,6 +403,7 @@ class Harness {
         deviceNumber: eni.deviceNumber,
         isPrimary: eni.isPrimary,
         excludedForPodIps: eni.excludedForPodIps,
+        draining: eni.draining,
       });
       for (const c of eni.cidrs) fresh.addCidr(eni.id, c.cidr, c.isPrefix);
     }
@@ -470,7 +487,7 @@ class Harness {
           recount.totalPrefixes++;
           if (assigned === 0) recount.freePrefixes++;
         }
-        if (!eni.excludedForPodIps && c.isPrefix === this.pd) {
+        if (!eni.excludedForPodIps && !eni.draining && c.isPrefix === this.pd) {
           recount.totalIPs += c.size;
           recount.assignedIPs += assigned;
           recount.coolingIPs += cooling;
