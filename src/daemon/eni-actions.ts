@@ -142,6 +142,7 @@ export class EniActions {
       prefixes: eni.ipv4Prefixes,
       interfaceType: eni.interfaceType,
     });
+    if (adopted) this.deps.placement.eniCreated?.(eni);
     if (adopted)
       this.deps.logger.info(
         {

@@ -11,6 +11,7 @@ import type { Logger } from '../observe/logger.ts';
 import type { IpamdMetrics } from '../observe/metrics.ts';
 import type { CardPool } from './card-pool.ts';
 import type { EniActions } from './eni-actions.ts';
+import { PlacementUnavailableError } from './eni-placement.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** Pool decreases are at least this far apart (the reference's decreaseIPPoolInterval). */
@@ -19,7 +20,14 @@ export const DECREASE_INTERVAL_MS = 30_000;
 export const INSUFFICIENT_CAPACITY_PAUSE_MS = 120_000;
 
 /** What woke a pass (a label of vpcipamd_pool_wakeups_total). */
-export type WakeReason = 'tick' | 'assign' | 'unassign' | 'empty_add' | 'init' | 'retry';
+export type WakeReason =
+  | 'tick'
+  | 'assign'
+  | 'unassign'
+  | 'empty_add'
+  | 'init'
+  | 'retry'
+  | 'node_config';
 
 /** Reactive mode retries growth that failed on throttling or a timeout after this, doubling. */
 const GROWTH_RETRY_FIRST_MS = 500;
@@ -165,6 +173,8 @@ export class PoolManager {
               ? await this.deps.actions.growEni(pool, step.eniId, step.count)
               : await this.deps.actions.createEni(pool, step.count);
         } catch (error) {
+          // The placement reports why (e.g. no ENIConfig) itself; no failure line every pass.
+          if (error instanceof PlacementUnavailableError) break;
           if (isEc2Error(error, 'insufficientCapacity')) {
             outOfCapacity = true;
             logger.warn(
