@@ -322,6 +322,10 @@ export class Ipamd {
     metrics.eniMax.set(eniMax);
     metrics.ipMax.set(eniMax * this.node.limits.maxIPsPerEni);
     metrics.waitingAdds.set(this.pools.reduce((n, pool) => n + pool.waiters.count, 0));
+    if (this.customNetworking)
+      metrics.eniConfigMismatchedEnis.set(
+        this.customNetworking.convergence.mismatchedEnis().length,
+      );
   }
 
   private async refreshSecurityGroups(): Promise<void> {

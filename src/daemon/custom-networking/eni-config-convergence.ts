@@ -69,9 +69,12 @@ export class EniConfigConvergence {
     return this.evaluate();
   }
 
-  /** `/v1/eni-config-status`'s list. */
+  /** `/v1/eni-config-status`'s list: those of the last evaluation still draining in the pool. */
   mismatchedEnis(): readonly MismatchedEni[] {
-    return this.mismatched;
+    return this.mismatched.filter(
+      (eni) =>
+        this.pools.find((pool) => pool.card === eni.card)?.datastore.eni(eni.eniId)?.draining,
+    );
   }
 
   /** One evaluation at a time; a request during one runs another right after it. */
