@@ -182,8 +182,12 @@ export class PoolManager {
               'the subnet is out of addresses or /28 blocks; consider another subnet or a subnet CIDR reservation',
             );
             // With subnet discovery the next step may use another subnet; otherwise stop here.
-            if (config.enableSubnetDiscovery) continue;
-            break;
+            if (!config.enableSubnetDiscovery) break;
+            // The ENI's own subnet is full: a new ENI may find room in another one.
+            if (step.kind === 'assign' && !steps.some((s) => s.kind === 'createEni')) {
+              if (this.newEniSlots(pool) > 0) steps.push({ kind: 'createEni', count: step.count });
+            }
+            continue;
           }
           transient = isEc2Error(error, 'throttled') || isEc2Error(error, 'timeout');
           metrics.ipamdErrors.inc({
@@ -214,13 +218,17 @@ export class PoolManager {
       stats: pool.stats(),
       policy,
       allocatableEnis: allocatable,
-      newEniSlots: eniSlotsLeft({
-        enisInDatastore: pool.datastore.eniCount,
-        maxEni: pool.maxEni,
-        unmanagedEnis: pool.unmanagedEnis,
-        trunkReserve: 0,
-      }),
+      newEniSlots: this.newEniSlots(pool),
       waitingAdds: pool.waiters.count,
+    });
+  }
+
+  private newEniSlots(pool: CardPool): number {
+    return eniSlotsLeft({
+      enisInDatastore: pool.datastore.eniCount,
+      maxEni: pool.maxEni,
+      unmanagedEnis: pool.unmanagedEnis,
+      trunkReserve: 0,
     });
   }
 
