@@ -10,6 +10,7 @@ import {
 } from '../daemon/harness.ts';
 import { ENI_CONFIGS } from './fake-kube-api.ts';
 import {
+  type KubeWorld,
   kubeEnv,
   NODE_NAME,
   POD_NAME,
@@ -39,6 +40,16 @@ function eniPlacedAs(node: Parameters<typeof secondaryEnis>[0], placement: strin
     const found = (await secondaryEnis(node)).find((eni) => placementOf(eni) === placement);
     return found?.NetworkInterfaceId;
   });
+}
+
+/** An m5.large whose annotation names ENIConfig 'blue' ('green' exists too), its daemon started. */
+async function blueNode(kube: KubeWorld, env: Record<string, string> = {}) {
+  const { world, api, subnets, groups } = kube;
+  api.putNode(NODE_NAME, { labels: { [ANNOTATION]: 'blue' } });
+  api.putEniConfig('blue', { subnet: subnets.blue, securityGroups: [groups.blue] });
+  api.putEniConfig('green', { subnet: subnets.green, securityGroups: [groups.green] });
+  const node = await world.node({ instanceType: 'm5.large' });
+  return { node, daemon: await node.start(kubeEnv(api, { ...CUSTOM, ...env })) };
 }
 
 describe.concurrent('custom networking (ENIConfig)', () => {
@@ -181,12 +192,9 @@ describe.concurrent('custom networking (ENIConfig)', () => {
   }, 60_000);
 
   it('a label change: the next ENI in the new subnet, the old ENI drained and freed once empty', async () => {
-    await withKubeWorld(async ({ world, api, subnets, groups }) => {
-      api.putNode(NODE_NAME, { labels: { [ANNOTATION]: 'blue' } });
-      api.putEniConfig('blue', { subnet: subnets.blue, securityGroups: [groups.blue] });
-      api.putEniConfig('green', { subnet: subnets.green, securityGroups: [groups.green] });
-      const node = await world.node({ instanceType: 'm5.large' });
-      const daemon = await node.start(kubeEnv(api, { ...CUSTOM, IP_COOLDOWN_PERIOD: '0' }));
+    await withKubeWorld(async (kube) => {
+      const { api, subnets, groups } = kube;
+      const { node, daemon } = await blueNode(kube, { IP_COOLDOWN_PERIOD: '0' });
       const blueEni = await eniPlacedAs(node, `${subnets.blue} ${groups.blue}`);
       ipOf(await daemon.client.addNetwork(addRequest('pod-1')));
       ipOf(await daemon.client.addNetwork(addRequest('pod-2')));
@@ -229,12 +237,9 @@ describe.concurrent('custom networking (ENIConfig)', () => {
   }, 180_000);
 
   it('the API server restarted mid-watch: the informers reconnect and see what changed meanwhile', async () => {
-    await withKubeWorld(async ({ world, api, subnets, groups }) => {
-      api.putNode(NODE_NAME, { labels: { [ANNOTATION]: 'blue' } });
-      api.putEniConfig('blue', { subnet: subnets.blue, securityGroups: [groups.blue] });
-      api.putEniConfig('green', { subnet: subnets.green, securityGroups: [groups.green] });
-      const node = await world.node({ instanceType: 'm5.large' });
-      const daemon = await node.start(kubeEnv(api, CUSTOM));
+    await withKubeWorld(async (kube) => {
+      const { api, subnets, groups } = kube;
+      const { node, daemon } = await blueNode(kube);
       await eniPlacedAs(node, `${subnets.blue} ${groups.blue}`);
       await waitFor('both watches', () =>
         api.watching('/api/v1/nodes') === 1 && api.watching(ENI_CONFIGS) === 1 ? true : undefined,

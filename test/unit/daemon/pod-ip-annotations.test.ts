@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { PodAddRequest, PodDelRequest } from '../../../src/ipam/pod-allocation.ts';
 import { FakeAnnotator } from './fake-kubernetes.ts';
 import { setup } from './harness.ts';
+import { podAddRequest as add, podDelRequest as del } from './pod-allocator-setup.ts';
 
 /**
  * ANNOTATE_POD_IP through the composed node's PodAllocator: the annotation follows ADD and DEL,
  * and a failing API never fails the ADD.
  */
-const add = (i: number): PodAddRequest => ({
-  key: { networkName: 'aws-cni', containerID: `c${i}`, ifName: 'eth0' },
-  pod: { namespace: 'default', name: `p${i}` },
-  netns: `/var/run/netns/cni-${i}`,
-  multiNic: false,
-});
-const del = (i: number): PodDelRequest => ({
-  key: add(i).key,
-  pod: add(i).pod,
-  podUid: `uid-${i}`,
-  reason: 'PodDeleted',
-});
-
 async function annotatedSetup() {
   const annotator = new FakeAnnotator();
   const t = await setup({ annotatePodIp: true }, 'm5.large', () => ({ podAnnotator: annotator }));
