@@ -235,6 +235,8 @@ export class Ipamd {
     try {
       for (const pool of this.pools) await this.poolManager.runPass(pool, 'tick');
       await this.reconciler.reconcile(this.pools);
+      // ENIs reconcile adopted are judged against the ENIConfig too (a Describe only for those).
+      await this.customNetworking?.convergence.evaluate();
     } finally {
       this.tickRunning = false;
     }
