@@ -121,6 +121,19 @@ export class Datastore {
     this.pool.setPrefixDelegation(enabled);
   }
 
+  /**
+   * Also assigns from, and counts in the stats, CIDRs of the other kind (prefix delegation with no
+   * /28 left in any subnet falls back to /32 secondary addresses on the same ENIs); on each ENI
+   * the mode's kind is used first. O(ENIs).
+   */
+  setAssignsBothKinds(on: boolean): void {
+    this.pool.setBothKinds(on);
+  }
+
+  get assignsBothKinds(): boolean {
+    return this.pool.bothKinds;
+  }
+
   // ---------------------------------------------------------------- assignment
 
   /**

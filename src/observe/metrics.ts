@@ -186,6 +186,15 @@ export class IpamdMetrics {
     'ANNOTATE_POD_IP: pod annotation updates, by operation (set, clear) and result',
     ['op', 'result'],
   );
+  readonly prefixFallback = this.gauge(
+    'vpcipamd_prefix_fallback',
+    '1 while a card grows with /32 secondary addresses because no subnet had a /28 prefix left',
+    ['card'],
+  );
+  readonly prefixFallbackAddresses = this.counter(
+    'vpcipamd_prefix_fallback_addresses_total',
+    '/32 secondary addresses added in place of /28 prefixes (no subnet had a /28 left)',
+  );
   readonly kubernetesApiWaits = this.counter(
     'vpcipamd_kubernetes_api_wait_attempts_total',
     'Failed attempts to reach the Kubernetes API server while start-up waited for it',

@@ -43,6 +43,11 @@ export class AddressPool {
   readonly networkCard: number;
   readonly family: AddressFamily;
   modeKind: Kind;
+  /**
+   * Addresses of the other kind are assignable and counted too (prefix delegation falling back
+   * to /32 secondary addresses when no /28 can be had): the mode's kind first on each ENI.
+   */
+  bothKinds = false;
 
   readonly enisById = new Map<string, EniRecord>();
   private primary: EniRecord | null = null;
@@ -193,6 +198,17 @@ export class AddressPool {
     const kind: Kind = enabled ? KIND_PREFIX : KIND_IP;
     if (kind === this.modeKind) return;
     this.modeKind = kind;
+    this.refileEnis();
+  }
+
+  setBothKinds(on: boolean): void {
+    if (on === this.bothKinds) return;
+    this.bothKinds = on;
+    this.refileEnis();
+  }
+
+  /** Files every ENI again after what makes it assignable changed. */
+  private refileEnis(): void {
     this.eniQueue.clear();
     this.fallbackQueue.clear();
     for (const eni of this.enisById.values()) this.placeEni(eni);
@@ -210,7 +226,8 @@ export class AddressPool {
         ? primary
         : (this.eniQueue.top() ?? this.fallbackQueue.top());
     if (eni === null) throw new DatastoreError('no-available-ip');
-    const cidr = eni.queues[this.modeKind].top()!;
+    // Not bothKinds: a queued ENI always has a CIDR of the mode's kind with a free address.
+    const cidr = eni.queues[this.modeKind].top() ?? eni.queues[1 - this.modeKind]!.top()!;
     const slot = cidr.base + cidr.takeLowestFree();
     const now = this.clock.now();
     // The probe still holds this key: nothing above loaded another.
@@ -342,7 +359,10 @@ export class AddressPool {
    * draining ENI in the fallback queue, any other in the main one.
    */
   placeEni(eni: EniRecord): void {
-    if (eni.excluded || eni.queues[this.modeKind].size === 0) {
+    const queues = eni.queues;
+    const free =
+      queues[this.modeKind].size > 0 || (this.bothKinds && queues[1 - this.modeKind]!.size > 0);
+    if (eni.excluded || !free) {
       this.unqueueEni(eni);
       return;
     }

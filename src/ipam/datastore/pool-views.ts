@@ -21,6 +21,15 @@ export function prefixDelegation(pool: AddressPool): boolean {
 export function stats(pool: AddressPool): IpStats {
   pool.expireCooldowns();
   const kind = pool.modeKind;
+  if (pool.bothKinds) {
+    return {
+      totalIPs: pool.modeTotal[KIND_IP]! + pool.modeTotal[KIND_PREFIX]!,
+      assignedIPs: pool.modeAssigned[KIND_IP]! + pool.modeAssigned[KIND_PREFIX]!,
+      coolingIPs: pool.modeCooling[KIND_IP]! + pool.modeCooling[KIND_PREFIX]!,
+      totalPrefixes: pool.prefixCount,
+      freePrefixes: pool.freePrefixCount,
+    };
+  }
   return {
     totalIPs: pool.modeTotal[kind]!,
     assignedIPs: pool.modeAssigned[kind]!,

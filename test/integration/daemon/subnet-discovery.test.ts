@@ -82,6 +82,37 @@ describe.concurrent('subnet discovery', () => {
     });
   }, 60_000);
 
+  it('prefix delegation with no /28 left anywhere: /32 secondary addresses on the same ENI, logged once and counted', async () => {
+    await withWorld({}, async (world) => {
+      const node = await world.node({ instanceType: 'm5.large' });
+      const daemon = await node.start({
+        ENABLE_PREFIX_DELEGATION: 'true',
+        WARM_PREFIX_TARGET: '1',
+      });
+      // The next prefix request on the primary ENI and the new ENI tried after it both fail.
+      for (const action of ['AssignPrivateIpAddresses', 'CreateNetworkInterface'])
+        world.region.injectFault({ action, code: 'InsufficientCidrBlocks', count: 1 });
+      const ips = [];
+      for (let i = 0; i < 17; i++)
+        ips.push(ipOf(await daemon.client.addNetwork(addRequest(`pod-${i}`))));
+      expect(new Set(ips).size).toBe(17);
+      const cidrs = (await node.ec2Cidrs()).get(node.instance.primaryEniId) ?? [];
+      expect(cidrs.filter((c) => c.endsWith('/28'))).toHaveLength(1);
+      expect(cidrs.filter((c) => c.endsWith('/32')).length).toBeGreaterThanOrEqual(1);
+      const fallback = daemon
+        .logLines()
+        .filter((l) => String(l.msg).startsWith('no /28 prefix left in any subnet'));
+      expect(fallback).toHaveLength(1);
+      expect(fallback[0]).toMatchObject({
+        level: 'warn',
+        msg: 'no /28 prefix left in any subnet (InsufficientCidrBlocks): using /32 secondary addresses on the same ENIs until a prefix can be had again',
+      });
+      const metrics = await daemon.metrics();
+      expect(metrics.value('vpcipamd_prefix_fallback', { card: '0' })).toBe(1);
+      expect(metrics.value('vpcipamd_prefix_fallback_addresses_total')).toBeGreaterThanOrEqual(1);
+    });
+  }, 60_000);
+
   it('without DescribeSubnets permission: the primary subnet', async () => {
     await withWorld(SIM, async (world) => {
       world.region.createSubnet({ cidr: '100.64.0.0/18', tags: { [CNI]: '1' } });

@@ -29,6 +29,7 @@ type Op =
   | { t: 'removeCidr'; eni: number; cidr: number; force: boolean }
   | { t: 'removeEni'; eni: number; force: boolean }
   | { t: 'togglePd' }
+  | { t: 'toggleBothKinds' }
   | { t: 'exclude'; eni: number; excluded: boolean }
   | { t: 'drain'; eni: number; draining: boolean }
   | { t: 'undoAssign'; key: number }
@@ -81,6 +82,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'togglePd' as const }) },
+  { weight: 1, arbitrary: fc.constant({ t: 'toggleBothKinds' as const }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -137,6 +139,8 @@ class Harness {
   readonly clock = new ManualClock(Date.UTC(2026, 0, 1));
   ds: Datastore;
   pd = false;
+  /** Both kinds assignable and counted (PD's /32 fallback). */
+  both = false;
   private nextEni = 0;
   /** Model: key → address, and address → when it started cooling. */
   readonly holder = new Map<string, string>();
@@ -287,6 +291,10 @@ class Harness {
         this.pd = !this.pd;
         ds.setPrefixDelegation(this.pd);
         break;
+      case 'toggleBothKinds':
+        this.both = !this.both;
+        ds.setAssignsBothKinds(this.both);
+        break;
       case 'exclude': {
         const id = this.eniId(op.eni);
         if (id) ds.setExcludedForPodIps(id, op.excluded);
@@ -343,9 +351,13 @@ class Harness {
     const lowest = new Map<string, string>();
     for (const eni of snap.enis) {
       if (eni.excludedForPodIps) continue;
-      const usable = eni.cidrs
-        .filter((c) => c.isPrefix === this.pd && c.addresses.length < c.size)
-        .map((c) => ({ c, assigned: c.addresses.filter((a) => a.state === 'assigned').length }));
+      const free = (prefix: boolean) =>
+        eni.cidrs
+          .filter((c) => c.isPrefix === prefix && c.addresses.length < c.size)
+          .map((c) => ({ c, assigned: c.addresses.filter((a) => a.state === 'assigned').length }));
+      // The mode's kind first; the other kind only when both are assignable.
+      let usable = free(this.pd);
+      if (usable.length === 0 && this.both) usable = free(!this.pd);
       if (usable.length === 0) continue;
       const top = Math.max(...usable.map((u) => u.assigned));
       cidrs.set(
@@ -397,6 +409,7 @@ class Harness {
       cooldownMs: COOLDOWN,
       prefixDelegation: this.pd,
     });
+    fresh.setAssignsBothKinds(this.both);
     for (const eni of before.enis) {
       fresh.addEni({
         id: eni.id,
@@ -487,7 +500,7 @@ class Harness {
           recount.totalPrefixes++;
           if (assigned === 0) recount.freePrefixes++;
         }
-        if (!eni.excludedForPodIps && !eni.draining && c.isPrefix === this.pd) {
+        if (!eni.excludedForPodIps && !eni.draining && (this.both || c.isPrefix === this.pd)) {
           recount.totalIPs += c.size;
           recount.assignedIPs += assigned;
           recount.coolingIPs += cooling;
