@@ -8,8 +8,8 @@ import { addRequest, cidrsByEni, ipOf, type PoolShape, waitFor, withWorld } from
  *   maxIPsPerENI = IPv4Limit − 1 (× 16 addresses with prefixes), maxPods = ENIs × (IPv4Limit − 1) + 2
  *   (with prefixes: × 16, capped at 110 up to 30 vCPUs, 250 above — the max-pods calculator)
  *   t3.small  3 ENIs × 3 secondaries  (PD: 3 prefixes/ENI), maxPods 11 (PD: 110)
- *   m5.large  3 ENIs × 9 secondaries  (PD: 9 prefixes/ENI), maxPods 29
- *   p3dn.24xlarge 15 ENIs × 49        (PD: 49 prefixes/ENI), maxPods 737
+ *   m5.large  3 ENIs × 9 secondaries  (PD: 9 prefixes/ENI), maxPods 29 (PD: 110)
+ *   p3dn.24xlarge 15 ENIs × 49        (PD: 49 prefixes/ENI), maxPods 737 (PD: 250)
  *   available = total − assigned; WARM_ENI mode wants available ≥ E × maxIPsPerENI and fills a
  *   whole ENI per step; IP-target mode: short = max(W − available, M − total), asks for exactly
  *   that; WARM_PREFIX mode wants available ≥ 16 × P and P whole free prefixes; growth stops once
