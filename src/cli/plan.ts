@@ -29,9 +29,11 @@ options:
   --prefix-delegation      ENABLE_PREFIX_DELEGATION=true (--no-prefix-delegation: false)
   --max-eni N              MAX_ENI
   --max-pods N             the node's max pods; growth stops once the pool holds this many
-                           addresses. Default: the instance table's value (eni-max-pods.txt),
-                           as the daemon uses without a Kubernetes API; the reference reads
-                           it from the Node object (status.capacity.pods), so pass your
+                           addresses. Default: the max-pods calculator's value, as the daemon
+                           uses without a Kubernetes API: ENIs × (IPv4 − 1) + 2
+                           (eni-max-pods.txt); with prefixes × 16 per slot, capped at 110
+                           (≤ 30 vCPUs) or 250. The daemon reads kubelet's value from the
+                           Node object (status.capacity.pods) when it can, so pass your
                            kubelet's --max-pods here if you set one.
   --mode reactive|interval WARM_POOL_MODE (interval = the reference's 5 s loop exactly)
   --json                   print one JSON object: {"enis","ips","prefixes","ipsPerEni",

@@ -25,6 +25,10 @@ export class CardPool {
   lastDecreaseAt = Number.NEGATIVE_INFINITY;
   /** When EC2 last answered InsufficientCidrBlocks / InsufficientFreeAddressesInSubnet. */
   insufficientCapacityAt = Number.NEGATIVE_INFINITY;
+  /** Since when the card grows with /32s because no /28 prefix could be had (undefined: it does not). */
+  prefixFallbackSince: number | undefined;
+  /** When prefixes were last tried while falling back. */
+  lastPrefixTry = Number.NEGATIVE_INFINITY;
   /** Growth attempts in a row that failed on throttling or a timeout (reactive retry back-off). */
   growthRetries = 0;
   /** Last increase, decrease or reconcile; reconcile runs after 60 s without one. */

@@ -38,6 +38,9 @@ export interface EniToAdopt {
   readonly interfaceType: string;
 }
 
+/** What an ENI grows with. */
+export type AddressKind = 'secondaryIpv4' | 'ipv4Prefix';
+
 export interface EniActionsDeps {
   readonly ec2Context: Ec2Context;
   readonly placement: EniPlacement;
@@ -58,26 +61,33 @@ export class EniActions {
     this.deps = deps;
   }
 
+  /** What the mode grows with: /28 prefixes with prefix delegation, else /32 secondary addresses. */
+  private modeKind(): AddressKind {
+    return this.deps.node.limits.prefixDelegation ? 'ipv4Prefix' : 'secondaryIpv4';
+  }
+
   /** Remembers a subnet's CIDR (from IMDS) so set-up need not ask EC2. */
   noteSubnetCidr(subnetId: string, cidr: string): void {
     this.subnetCidrs.set(subnetId, cidr);
   }
 
-  /** Assigns `count` more addresses (prefixes in PD mode) to an ENI; resolves with how many were added. */
-  async growEni(pool: CardPool, eniId: string, count: number): Promise<number> {
+  /**
+   * Assigns `count` more addresses (prefixes in PD mode, or `kind` when given) to an ENI;
+   * resolves with how many were added.
+   */
+  async growEni(
+    pool: CardPool,
+    eniId: string,
+    count: number,
+    kind: AddressKind = this.modeKind(),
+  ): Promise<number> {
     const { ec2Context: ctx, node } = this.deps;
-    const prefixes = node.limits.prefixDelegation;
+    const prefixes = kind === 'ipv4Prefix';
     let granted: string[];
     try {
-      granted = await assignAddresses(
-        ctx,
-        eniId,
-        prefixes ? 'ipv4Prefix' : 'secondaryIpv4',
-        count,
-        {
-          maxCount: node.limits.maxAssignPerEni,
-        },
-      );
+      granted = await assignAddresses(ctx, eniId, kind, count, {
+        maxCount: node.limits.maxAssignPerEni,
+      });
     } catch (error) {
       // EC2 says the ENI is full while the datastore thinks it is not: the datastore is out of
       // sync, so take EC2's list of the ENI's addresses instead (the reference's
@@ -104,7 +114,11 @@ export class EniActions {
    * it into the pool; resolves with how many addresses were added (0 when it did not attach in
    * time: reconcile adopts it later).
    */
-  async createEni(pool: CardPool, count: number): Promise<number> {
+  async createEni(
+    pool: CardPool,
+    count: number,
+    kind: AddressKind = this.modeKind(),
+  ): Promise<number> {
     if (count <= 0) return 0;
     const { ec2Context: ctx, node, config } = this.deps;
     const placement = await this.deps.placement.placeNewEni(pool.card);
@@ -113,9 +127,7 @@ export class EniActions {
     const allocated = await allocateEni(ctx, {
       subnetIds: placement.subnets.map((subnet) => subnet.subnetId),
       securityGroupIds: placement.securityGroupIds,
-      addresses: node.limits.prefixDelegation
-        ? { kind: 'ipv4Prefix', count }
-        : { kind: 'secondaryIpv4', count },
+      addresses: { kind, count },
       maxAddressCount: node.limits.maxAssignPerEni,
       networkCardIndex: pool.card,
       ...(node.connectionTracking ? { connectionTracking: node.connectionTracking } : {}),
@@ -142,6 +154,7 @@ export class EniActions {
       prefixes: eni.ipv4Prefixes,
       interfaceType: eni.interfaceType,
     });
+    if (adopted) this.deps.placement.eniCreated?.(eni);
     if (adopted)
       this.deps.logger.info(
         {

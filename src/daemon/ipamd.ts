@@ -2,18 +2,27 @@ import type { Ec2Port } from '../aws/ec2-port.ts';
 import type { InstanceIdentity } from '../aws/imds-port.ts';
 import { VpcCidrWatch } from '../host/snat/vpc-cidr-watch.ts';
 import { type EnisIntrospection, enisIntrospection } from '../ipam/datastore-view.ts';
+import { type EniConfigNameSource, selectEniConfigName } from '../ipam/eni/eni-config.ts';
 import {
   LEAKED_ENI_CLEANUP_INTERVAL_MS,
   LEAKED_ENI_FIRST_RUN_MAX_DELAY_MS,
 } from '../ipam/eni/leaked.ts';
 import { poolModeFor } from '../ipam/warm-pool/pool-mode.ts';
 import type { CardPool } from './card-pool.ts';
+import type { MismatchedEni } from './custom-networking/eni-config-convergence.ts';
 import type { Ec2Context } from './ec2-context.ts';
 import type { EniActions } from './eni-actions.ts';
 import { cleanUpLeakedEnis } from './leaked-eni-cleanup.ts';
 import type { NodeFacts } from './node-facts.ts';
-import { type InitializedNode, initNode, type NodePorts } from './node-init.ts';
+import {
+  type CustomNetworkingParts,
+  type InitializedNode,
+  initNode,
+  type NodePorts,
+} from './node-init.ts';
+import type { MaxPodsView, NodeMaxPods } from './node-max-pods.ts';
 import { PodAllocator } from './pod-allocator.ts';
+import { PodIpAnnotations } from './pod-ip-annotations.ts';
 import { PoolManager } from './pool-manager.ts';
 import { Reconciler } from './reconciler.ts';
 
@@ -49,6 +58,11 @@ export class Ipamd {
   readonly cooldown: InitializedNode['cooldown'];
   /** Attached ENIs the daemon does not manage. */
   readonly unmanagedEnis: ReadonlySet<string>;
+  /** The node's max pods, following kubelet's capacity. */
+  readonly maxPods: NodeMaxPods;
+  /** ANNOTATE_POD_IP's updates (absent when off). */
+  readonly podIps: PodIpAnnotations | undefined;
+  private readonly customNetworking: CustomNetworkingParts | undefined;
   private readonly deps: NodePorts;
   private readonly ec2Context: Ec2Context;
   private readonly stopTimers: (() => void)[] = [];
@@ -63,7 +77,13 @@ export class Ipamd {
     this.cooldown = init.cooldown;
     this.unmanagedEnis = init.unmanagedEnis;
     this.ec2Context = init.ec2Context;
+    this.maxPods = init.maxPods;
+    this.customNetworking = init.customNetworking;
     const { config, scheduler, logger, metrics } = deps;
+    this.podIps =
+      config.annotatePodIp && deps.podAnnotator
+        ? new PodIpAnnotations({ annotator: deps.podAnnotator, logger, metrics })
+        : undefined;
     this.poolManager = new PoolManager({
       config,
       mode: poolModeFor(config.warmPoolMode),
@@ -103,7 +123,23 @@ export class Ipamd {
           ),
         );
       },
+      ...(this.podIps ? { podIps: this.podIps } : {}),
     });
+  }
+
+  /**
+   * Follows the Kubernetes side from now on: kubelet's capacity (max pods) and, with custom
+   * networking, the node's ENIConfig — a change wakes the pools and re-judges the ENIs.
+   */
+  private async followNodeConfig(): Promise<void> {
+    const wake = (pool: CardPool) => this.poolManager.wake(pool, 'node_config');
+    this.maxPods.follow(this.node, this.pools, wake);
+    const custom = this.customNetworking;
+    if (!custom) return;
+    custom.desired.onChange(() => {
+      for (const pool of this.pools) wake(pool);
+    });
+    await custom.convergence.start(this.pools, wake);
   }
 
   /** Node init, then pre-scaling of every card whose pool is too low (the reference's nodeInit). */
@@ -114,6 +150,7 @@ export class Ipamd {
     let ipamd: Ipamd;
     try {
       ipamd = new Ipamd(deps, await initNode(deps));
+      await ipamd.followNodeConfig();
       if (options.prescale !== false && !deps.config.disableNetworkResourceProvisioning) {
         for (const pool of ipamd.pools) {
           if (pool.policy.isTooLow(pool.stats())) await ipamd.poolManager.runPass(pool, 'init');
@@ -198,6 +235,8 @@ export class Ipamd {
     try {
       for (const pool of this.pools) await this.poolManager.runPass(pool, 'tick');
       await this.reconciler.reconcile(this.pools);
+      // ENIs reconcile adopted are judged against the ENIConfig too (a Describe only for those).
+      await this.customNetworking?.convergence.evaluate();
     } finally {
       this.tickRunning = false;
     }
@@ -208,6 +247,41 @@ export class Ipamd {
     return enisIntrospection(
       this.pools.map((pool) => ({ networkCard: pool.card, snapshot: pool.datastore.describe() })),
     );
+  }
+
+  /**
+   * `/v1/eni-configs`: the ENIConfig name the node's labels and annotation choose (whether or not
+   * custom networking is on, as the reference); undefined when the Node cannot be read (→ 404).
+   */
+  eniConfigName(): string | undefined {
+    const node = this.deps.nodeInfo?.current();
+    if (!node) return undefined;
+    const { eniConfigLabelKey, eniConfigAnnotationKey } = this.deps.config;
+    return selectEniConfigName(node, {
+      labelKey: eniConfigLabelKey,
+      annotationKey: eniConfigAnnotationKey,
+    }).name;
+  }
+
+  /** `/v1/eni-config-status` (ours): what custom networking uses now, or why nothing. */
+  eniConfigStatus(): EniConfigStatus {
+    const custom = this.customNetworking;
+    if (!custom) return { customNetworking: false };
+    const desired = custom.desired.current();
+    return {
+      customNetworking: true,
+      state: desired.state,
+      ...('choice' in desired ? { name: desired.choice.name, source: desired.choice.source } : {}),
+      ...(desired.state === 'ready'
+        ? { subnet: desired.spec.subnetId, securityGroups: desired.spec.securityGroupIds }
+        : { reason: desired.reason }),
+      mismatchedEnis: custom.convergence.mismatchedEnis(),
+    };
+  }
+
+  /** `/v1/max-pods` (ours). */
+  maxPodsView(): MaxPodsView {
+    return this.maxPods.view();
   }
 
   /**
@@ -250,6 +324,10 @@ export class Ipamd {
     metrics.eniMax.set(eniMax);
     metrics.ipMax.set(eniMax * this.node.limits.maxIPsPerEni);
     metrics.waitingAdds.set(this.pools.reduce((n, pool) => n + pool.waiters.count, 0));
+    if (this.customNetworking)
+      metrics.eniConfigMismatchedEnis.set(
+        this.customNetworking.convergence.mismatchedEnis().length,
+      );
   }
 
   private async refreshSecurityGroups(): Promise<void> {
@@ -259,7 +337,12 @@ export class Ipamd {
       if (groups.join(',') === this.node.live.securityGroupIds.join(',')) return;
       this.node.live.securityGroupIds = groups;
       logger.info({ securityGroups: groups }, 'primary ENI security groups changed');
-      if (config.customNetworking) return;
+      // Custom networking leaves ENIs' groups alone; an ENIConfig without groups means these,
+      // so ENIs are judged again.
+      if (config.customNetworking) {
+        await this.customNetworking?.convergence.evaluate();
+        return;
+      }
       for (const pool of this.pools) {
         for (const eni of pool.datastore.enis()) {
           if (eni.isPrimary) continue;
@@ -289,3 +372,15 @@ export class Ipamd {
 }
 
 export type { Ec2Port, InstanceIdentity };
+
+/** `/v1/eni-config-status`. */
+export interface EniConfigStatus {
+  readonly customNetworking: boolean;
+  readonly state?: string;
+  readonly name?: string;
+  readonly source?: EniConfigNameSource;
+  readonly reason?: string;
+  readonly subnet?: string;
+  readonly securityGroups?: readonly string[];
+  readonly mismatchedEnis?: readonly MismatchedEni[];
+}

@@ -16,8 +16,6 @@ export interface NodeFacts {
   readonly limits: InstanceLimits;
   /** Copied to new ENIs, as the reference does. */
   readonly connectionTracking: ConnectionTracking | undefined;
-  /** Max pods for the node (the cap on total addresses per card). */
-  readonly maxPods: number;
   /** Mutable views refreshed every 30 s. */
   readonly live: NodeLiveFacts;
 }
@@ -27,4 +25,6 @@ export interface NodeLiveFacts {
   vpcCidrs: readonly string[];
   /** Security groups of the primary ENI (IMDS), sorted; new ENIs get these. */
   securityGroupIds: readonly string[];
+  /** Max pods for the node (the cap on total addresses per card); follows kubelet's capacity. */
+  maxPods: number;
 }

@@ -11,18 +11,23 @@ import { Datastore } from '../ipam/datastore.ts';
 import { type EniRetrySchedules, REFERENCE_ENI_RETRY_SCHEDULES } from '../ipam/eni/backoff.ts';
 import { isSubnetExcluded } from '../ipam/eni/subnets.ts';
 import { eniDescription } from '../ipam/eni/tags.ts';
-import { deriveLimits, maxPodsFor } from '../ipam/instance-limits.ts';
+import { deriveLimits } from '../ipam/instance-limits.ts';
 import type { PoolSettings } from '../ipam/warm-pool/pool-numbers.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { IpamdMetrics } from '../observe/metrics.ts';
 import { CardPool } from './card-pool.ts';
+import { DesiredEniConfig } from './custom-networking/desired-eni-config.ts';
+import { EniConfigConvergence } from './custom-networking/eni-config-convergence.ts';
+import { EniConfigPlacement } from './custom-networking/eni-config-placement.ts';
 import type { Ec2Context } from './ec2-context.ts';
 import { EniActions } from './eni-actions.ts';
 import { type DiscoveredEni, discoverEnis } from './eni-discovery.ts';
 import type { EniPlacement } from './eni-placement.ts';
 import { ensureEniTags } from './eni-tagging.ts';
 import { resolveInstanceType } from './instance-type.ts';
+import type { EniConfigSource, EventSink, NodeInfo, PodAnnotator } from './kubernetes-ports.ts';
 import type { NodeFacts } from './node-facts.ts';
+import { NodeMaxPods } from './node-max-pods.ts';
 import { ReconcileCooldown } from './reconcile-cooldown.ts';
 import type { Scheduler } from './scheduler.ts';
 import { SubnetDiscoveryPlacement } from './subnet-discovery-placement.ts';
@@ -41,8 +46,19 @@ export interface NodePorts {
   readonly logger: Logger;
   readonly metrics: IpamdMetrics;
   readonly random?: () => number;
-  /** Max pods for the node; default the instance table's value (eni-max-pods.txt). */
+  /**
+   * A fixed max pods for the node (`plan --max-pods`); default kubelet's capacity from `nodeInfo`
+   * when known, else the max-pods calculator's value.
+   */
   readonly maxPods?: number;
+  /** This node's Node object (Kubernetes API); absent without the API. */
+  readonly nodeInfo?: NodeInfo;
+  /** ENIConfig objects; needed with custom networking. */
+  readonly eniConfigs?: EniConfigSource;
+  /** The pod annotation; needed with ANNOTATE_POD_IP. */
+  readonly podAnnotator?: PodAnnotator;
+  /** Events on the aws-node pod; absent without the API or MY_POD_NAME. */
+  readonly events?: EventSink;
   /** Back-offs of the ENI workflows; default the reference's. */
   readonly eniRetrySchedules?: EniRetrySchedules;
   /** Where new ENIs go; default subnet discovery with the primary ENI's security groups. */
@@ -60,6 +76,14 @@ export interface InitializedNode {
   readonly cooldown: ReconcileCooldown;
   readonly unmanagedEnis: Set<string>;
   readonly restoreReports: ReadonlyMap<number, RestoreReport>;
+  readonly maxPods: NodeMaxPods;
+  /** With custom networking: the node's ENIConfig and the ENIs' convergence to it. */
+  readonly customNetworking: CustomNetworkingParts | undefined;
+}
+
+export interface CustomNetworkingParts {
+  readonly desired: DesiredEniConfig;
+  readonly convergence: EniConfigConvergence;
 }
 
 /** A configuration this build cannot serve; node init stops with this message. */
@@ -77,7 +101,7 @@ export class UnsupportedConfigError extends Error {
  */
 export async function initNode(deps: NodePorts): Promise<InitializedNode> {
   const { config, identity, imds, ec2, host, scheduler, logger } = deps;
-  refuseUnsupported(config);
+  refuseUnsupported(deps);
 
   const typeInfo = await resolveInstanceType(ec2, identity.instanceType);
   if (!typeInfo)
@@ -144,9 +168,22 @@ export async function initNode(deps: NodePorts): Promise<InitializedNode> {
     typeInfo,
     limits,
     connectionTracking: primary.ec2?.connectionTracking,
-    maxPods: deps.maxPods ?? maxPodsFor(typeInfo),
-    live: { vpcCidrs, securityGroupIds },
+    live: { vpcCidrs, securityGroupIds, maxPods: 0 },
   };
+  const maxPods = new NodeMaxPods({
+    typeInfo,
+    instanceType: identity.instanceType,
+    settings: {
+      prefixDelegation: limits.prefixDelegation,
+      customNetworking: config.customNetworking,
+      maxEni: config.maxEni,
+    },
+    override: deps.maxPods,
+    nodeInfo: deps.nodeInfo,
+    logger,
+    metrics: deps.metrics,
+  });
+  node.live.maxPods = maxPods.value;
 
   const ec2Context: Ec2Context = {
     ec2,
@@ -161,11 +198,21 @@ export async function initNode(deps: NodePorts): Promise<InitializedNode> {
     },
   };
   const cooldown = new ReconcileCooldown();
+  const customNetworking = customNetworkingParts(deps, node);
   const placement =
-    deps.placement?.(node) ?? new SubnetDiscoveryPlacement({ ec2, config, node, logger });
+    deps.placement?.(node) ??
+    (customNetworking
+      ? new EniConfigPlacement({
+          desired: customNetworking.desired,
+          node,
+          created: (eni) => customNetworking.convergence.eniCreated(eni),
+        })
+      : new SubnetDiscoveryPlacement({ ec2, config, node, logger }));
   const actions = new EniActions({ ...deps, ec2Context, placement, node, cooldown });
-  for (const eni of discovered)
+  for (const eni of discovered) {
     if (eni.subnetCidr) actions.noteSubnetCidr(eni.subnetId, eni.subnetCidr);
+    if (eni.ec2) customNetworking?.convergence.noteEni(eni.ec2);
+  }
 
   const pools = managedCards.map((card) => {
     const datastore = new Datastore({
@@ -183,7 +230,7 @@ export async function initNode(deps: NodePorts): Promise<InitializedNode> {
       card,
       datastore,
       checkpoint,
-      settings: poolSettings(config, card, limits, node.maxPods),
+      settings: poolSettings(config, card, limits, node.live.maxPods),
       maxEni: limits.maxEni,
       unmanagedEnis: discovered.filter(
         (eni) => eni.networkCard === card && unmanagedEnis.has(eni.eniId),
@@ -223,6 +270,9 @@ export async function initNode(deps: NodePorts): Promise<InitializedNode> {
     );
   }
 
+  if (config.customNetworking) {
+    for (const pool of pools) await excludePrimaryEni(deps, actions, pool);
+  }
   if (!config.disableNetworkResourceProvisioning) {
     for (const pool of pools) {
       await excludeSubnets(deps, actions, pool);
@@ -236,29 +286,74 @@ export async function initNode(deps: NodePorts): Promise<InitializedNode> {
     ),
   );
   await host.configureExternalServiceRules(config.externalServiceCidrs);
-  return { node, pools, actions, ec2Context, cooldown, unmanagedEnis, restoreReports };
+  return {
+    node,
+    pools,
+    actions,
+    ec2Context,
+    cooldown,
+    unmanagedEnis,
+    restoreReports,
+    maxPods,
+    customNetworking,
+  };
 }
 
 /**
- * Settings that need parts this build does not have yet (the Kubernetes API for ENIConfig,
- * security groups for pods and pod annotations; IPv6): refuse clearly rather than run wrong.
+ * Settings that need parts this build does not have yet (security groups for pods, IPv6), or a
+ * port the caller did not give (the Kubernetes API for ENIConfig and pod annotations): refuse
+ * clearly rather than run wrong.
  */
-function refuseUnsupported(config: Config): void {
+function refuseUnsupported(deps: NodePorts): void {
+  const { config } = deps;
   const problems: string[] = [];
   if (config.enableIPv6)
     problems.push('ENABLE_IPv6=true (IPv6 pod addresses are not supported by this build yet)');
-  if (config.customNetworking)
-    problems.push(
-      'AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true (ENIConfig needs the Kubernetes API, not read by this build yet)',
-    );
   if (config.enablePodEni)
     problems.push(
-      'ENABLE_POD_ENI=true (security groups for pods need the Kubernetes API, not read by this build yet)',
+      'ENABLE_POD_ENI=true (security groups for pods: trunk and branch ENIs are not supported by this build yet)',
     );
-  if (config.annotatePodIp)
-    problems.push('ANNOTATE_POD_IP=true (needs the Kubernetes API, not read by this build yet)');
+  if (config.customNetworking && !(deps.nodeInfo && deps.eniConfigs))
+    problems.push(
+      'AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true (needs the Kubernetes API for the Node and its ENIConfig)',
+    );
+  if (config.annotatePodIp && !deps.podAnnotator)
+    problems.push('ANNOTATE_POD_IP=true (needs the Kubernetes API to patch pods)');
   if (problems.length > 0)
     throw new UnsupportedConfigError(`unsupported settings: ${problems.join('; ')}`);
+}
+
+function customNetworkingParts(
+  deps: NodePorts,
+  node: NodeFacts,
+): CustomNetworkingParts | undefined {
+  const { config, nodeInfo, eniConfigs, ec2, logger, metrics, events } = deps;
+  if (!config.customNetworking || !nodeInfo || !eniConfigs) return undefined;
+  const desired = new DesiredEniConfig({ config, nodeInfo, eniConfigs, logger, metrics, events });
+  const convergence = new EniConfigConvergence({ desired, node, ec2, logger, metrics });
+  return { desired, convergence };
+}
+
+/**
+ * Custom networking gives the primary ENI no pod addresses — also none from secondary addresses
+ * it already has (the reference would still hand those out; docs/compat.md). It is marked
+ * excluded like an ENI in an excluded subnet; its unused addresses go back to EC2 and pods that
+ * already have one keep it until their DEL.
+ */
+async function excludePrimaryEni(
+  deps: NodePorts,
+  actions: EniActions,
+  pool: CardPool,
+): Promise<void> {
+  const primary = pool.datastore.enis().find((eni) => eni.isPrimary);
+  if (!primary) return;
+  pool.datastore.setExcludedForPodIps(primary.id, true);
+  if (!deps.config.disableNetworkResourceProvisioning)
+    await actions.releaseCidrs(pool, primary.id, pool.datastore.freeableCidrs(primary.id));
+  deps.logger.info(
+    { eniId: primary.id, keptForPods: primary.assigned },
+    'custom networking: the primary ENI gives no pod addresses',
+  );
 }
 
 /**

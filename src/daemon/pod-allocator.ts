@@ -39,6 +39,11 @@ export interface PodAllocatorDeps {
   readonly wakePool: (pool: CardPool, reason: WakeReason) => void;
   /** DEL of an address that came from a prefix while PD is off: give the ENI's unused prefixes back. */
   readonly releaseUnusedPrefixes: (pool: CardPool, eniId: string) => void;
+  /** ANNOTATE_POD_IP: told of each pod's address after ADD and DEL; never fails either. */
+  readonly podIps?: {
+    assigned(pod: PodName, ip: string): void;
+    released(pod: PodName, ip: string): void;
+  };
 }
 
 interface Placed {
@@ -115,6 +120,7 @@ export class PodAllocator {
       },
       'AddNetwork assigned',
     );
+    this.deps.podIps?.assigned(request.pod, placed[0]!.assignment.ip);
     return {
       ok: true,
       addresses: placed.map((p) => podAddress(p.assignment)),
@@ -174,6 +180,7 @@ export class PodAllocator {
       },
       'DelNetwork released',
     );
+    this.deps.podIps?.released(request.pod, released[0]!.unassignment.ip);
     return {
       ok: true,
       released: released.map((r) => podAddress(r.unassignment)),

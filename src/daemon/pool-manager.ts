@@ -11,6 +11,8 @@ import type { Logger } from '../observe/logger.ts';
 import type { IpamdMetrics } from '../observe/metrics.ts';
 import type { CardPool } from './card-pool.ts';
 import type { EniActions } from './eni-actions.ts';
+import { PlacementUnavailableError } from './eni-placement.ts';
+import { PrefixFallback } from './prefix-fallback.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** Pool decreases are at least this far apart (the reference's decreaseIPPoolInterval). */
@@ -19,7 +21,14 @@ export const DECREASE_INTERVAL_MS = 30_000;
 export const INSUFFICIENT_CAPACITY_PAUSE_MS = 120_000;
 
 /** What woke a pass (a label of vpcipamd_pool_wakeups_total). */
-export type WakeReason = 'tick' | 'assign' | 'unassign' | 'empty_add' | 'init' | 'retry';
+export type WakeReason =
+  | 'tick'
+  | 'assign'
+  | 'unassign'
+  | 'empty_add'
+  | 'init'
+  | 'retry'
+  | 'node_config';
 
 /** Reactive mode retries growth that failed on throttling or a timeout after this, doubling. */
 const GROWTH_RETRY_FIRST_MS = 500;
@@ -27,6 +36,17 @@ const GROWTH_RETRY_MAX_MS = 5_000;
 
 /** How a growth attempt ended. */
 type GrowthOutcome = 'grew' | 'nothing' | 'transientFailure';
+
+/** What a run of growth steps did. */
+interface StepsResult {
+  readonly added: number;
+  /** EC2 answered InsufficientFreeAddressesInSubnet / InsufficientCidrBlocks. */
+  readonly outOfCapacity: boolean;
+  /** Every failure was InsufficientCidrBlocks (no /28 anywhere) and nothing else went wrong. */
+  readonly cidrBlocksOnly: boolean;
+  /** The last failure was throttling or a timeout. */
+  readonly transient: boolean;
+}
 
 export interface PoolManagerDeps {
   readonly config: Config;
@@ -52,9 +72,18 @@ export class PoolManager {
   private readonly deps: PoolManagerDeps;
   private readonly rerun = new Map<CardPool, WakeReason>();
   private readonly running = new Set<CardPool>();
+  private readonly fallback: PrefixFallback;
 
   constructor(deps: PoolManagerDeps) {
     this.deps = deps;
+    this.fallback = new PrefixFallback({
+      actions: deps.actions,
+      scheduler: deps.scheduler,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      customNetworking: deps.config.customNetworking,
+      newEniSlots: (pool) => this.newEniSlots(pool),
+    });
   }
 
   /** Reactive mode: run a pass for the card soon; coalesces with a pass already running. */
@@ -126,6 +155,7 @@ export class PoolManager {
       }
     }
     await this.freeOneEni(pool);
+    await this.fallback.tidy(pool);
   }
 
   /**
@@ -145,53 +175,110 @@ export class PoolManager {
     pool.waiters.nothingComing();
   }
 
-  /** Runs the growth plan. */
+  /** Runs the growth plan (and the /32 fallback when prefixes cannot be had). */
   private async increase(pool: CardPool): Promise<GrowthOutcome> {
-    const { config, scheduler, metrics, logger } = this.deps;
+    const { scheduler, metrics } = this.deps;
     if (this.deps.isTerminating()) return 'nothing';
     if (scheduler.now() - pool.insufficientCapacityAt < INSUFFICIENT_CAPACITY_PAUSE_MS)
       return 'nothing';
     const steps = this.plan(pool);
     if (steps.length === 0) return 'nothing';
     metrics.actionInProgress.inc({ fn: 'increaseDatastorePool' });
-    let added = 0;
-    let outOfCapacity = false;
-    let transient = false;
+    let result: StepsResult = {
+      added: 0,
+      outOfCapacity: false,
+      cidrBlocksOnly: false,
+      transient: false,
+    };
     try {
-      for (const step of steps) {
-        try {
-          added +=
-            step.kind === 'assign'
-              ? await this.deps.actions.growEni(pool, step.eniId, step.count)
-              : await this.deps.actions.createEni(pool, step.count);
-        } catch (error) {
-          if (isEc2Error(error, 'insufficientCapacity')) {
-            outOfCapacity = true;
-            logger.warn(
-              { card: pool.card, code: error.code },
-              'the subnet is out of addresses or /28 blocks; consider another subnet or a subnet CIDR reservation',
-            );
-            // With subnet discovery the next step may use another subnet; otherwise stop here.
-            if (config.enableSubnetDiscovery) continue;
-            break;
-          }
-          transient = isEc2Error(error, 'throttled') || isEc2Error(error, 'timeout');
-          metrics.ipamdErrors.inc({
-            fn: step.kind === 'assign' ? 'increaseIPPoolAssign' : 'increaseIPPoolAllocENI',
-          });
-          logger.error({ err: error, card: pool.card, step }, 'growing the pool failed');
-          break;
-        }
+      const prefixes = pool.policy.settings.prefixDelegation;
+      const triesPrefixes = !prefixes || this.fallback.triesPrefixes(pool);
+      if (triesPrefixes) {
+        if (prefixes) this.fallback.notePrefixTry(pool);
+        result = await this.runSteps(pool, steps);
+      }
+      if (prefixes && result.added > 0) this.fallback.prefixesBack(pool);
+      if (prefixes && result.added === 0 && (!triesPrefixes || result.cidrBlocksOnly)) {
+        const addresses = Math.max(
+          pool.policy.addressesNeeded(pool.stats(), pool.waiters.count),
+          1,
+        );
+        result = { ...result, ...(await this.runFallback(pool, addresses)) };
       }
     } finally {
       metrics.actionInProgress.dec({ fn: 'increaseDatastorePool' });
       pool.lastPoolActionAt = scheduler.now();
     }
     // Out of subnet space and nothing found elsewhere: pause growth for 120 s, as the reference.
-    if (outOfCapacity && added === 0) pool.insufficientCapacityAt = scheduler.now();
-    if (transient) return 'transientFailure';
+    if (result.outOfCapacity && result.added === 0) pool.insufficientCapacityAt = scheduler.now();
+    if (result.transient) return 'transientFailure';
     pool.growthRetries = 0;
-    return added > 0 ? 'grew' : 'nothing';
+    return result.added > 0 ? 'grew' : 'nothing';
+  }
+
+  private async runSteps(pool: CardPool, steps: IncreaseStep[]): Promise<StepsResult> {
+    const { config } = this.deps;
+    const result = { added: 0, outOfCapacity: false, cidrBlocksOnly: true, transient: false };
+    for (const step of steps) {
+      try {
+        result.added +=
+          step.kind === 'assign'
+            ? await this.deps.actions.growEni(pool, step.eniId, step.count)
+            : await this.deps.actions.createEni(pool, step.count);
+      } catch (error) {
+        // The placement reports why (e.g. no ENIConfig) itself; no failure line every pass.
+        if (error instanceof PlacementUnavailableError) {
+          result.cidrBlocksOnly = false;
+          break;
+        }
+        if (this.outOfCapacity(pool, error)) {
+          result.outOfCapacity = true;
+          if (!isEc2Error(error, 'insufficientCapacity') || error.code !== 'InsufficientCidrBlocks')
+            result.cidrBlocksOnly = false;
+          // With subnet discovery the next step may use another subnet; otherwise stop here.
+          if (!config.enableSubnetDiscovery) break;
+          // The ENI's own subnet is full: a new ENI may find room in another one.
+          if (step.kind === 'assign' && !steps.some((s) => s.kind === 'createEni')) {
+            if (this.newEniSlots(pool) > 0) steps.push({ kind: 'createEni', count: step.count });
+          }
+          continue;
+        }
+        result.cidrBlocksOnly = false;
+        result.transient = this.failed(pool, error, step.kind);
+        break;
+      }
+    }
+    if (!result.outOfCapacity) result.cidrBlocksOnly = false;
+    return result;
+  }
+
+  /** Grows with /32s in place of prefixes. */
+  private async runFallback(pool: CardPool, addresses: number): Promise<Partial<StepsResult>> {
+    try {
+      return { added: await this.fallback.grow(pool, addresses) };
+    } catch (error) {
+      if (this.outOfCapacity(pool, error)) return { outOfCapacity: true };
+      return { transient: this.failed(pool, error, 'assign') };
+    }
+  }
+
+  /** Logs an insufficient-capacity answer; false for any other error. */
+  private outOfCapacity(pool: CardPool, error: unknown): boolean {
+    if (!isEc2Error(error, 'insufficientCapacity')) return false;
+    this.deps.logger.warn(
+      { card: pool.card, code: error.code },
+      'the subnet is out of addresses or /28 blocks; consider another subnet or a subnet CIDR reservation',
+    );
+    return true;
+  }
+
+  /** Counts and logs a failed step; true when it is worth retrying soon (throttled, timeout). */
+  private failed(pool: CardPool, error: unknown, kind: IncreaseStep['kind']): boolean {
+    this.deps.metrics.ipamdErrors.inc({
+      fn: kind === 'assign' ? 'increaseIPPoolAssign' : 'increaseIPPoolAllocENI',
+    });
+    this.deps.logger.error({ err: error, card: pool.card, kind }, 'growing the pool failed');
+    return isEc2Error(error, 'throttled') || isEc2Error(error, 'timeout');
   }
 
   private plan(pool: CardPool): IncreaseStep[] {
@@ -204,13 +291,17 @@ export class PoolManager {
       stats: pool.stats(),
       policy,
       allocatableEnis: allocatable,
-      newEniSlots: eniSlotsLeft({
-        enisInDatastore: pool.datastore.eniCount,
-        maxEni: pool.maxEni,
-        unmanagedEnis: pool.unmanagedEnis,
-        trunkReserve: 0,
-      }),
+      newEniSlots: this.newEniSlots(pool),
       waitingAdds: pool.waiters.count,
+    });
+  }
+
+  private newEniSlots(pool: CardPool): number {
+    return eniSlotsLeft({
+      enisInDatastore: pool.datastore.eniCount,
+      maxEni: pool.maxEni,
+      unmanagedEnis: pool.unmanagedEnis,
+      trunkReserve: 0,
     });
   }
 
@@ -237,7 +328,8 @@ export class PoolManager {
       isPrimary: eni.isPrimary,
       isTrunk: eni.isTrunk,
       isEfa: eni.isEfa,
-      excluded: eni.excludedForPodIps,
+      excluded: eni.excludedForPodIps || eni.draining,
+      draining: eni.draining,
       addedAt: eni.createTimeMs,
       totalIPs: eni.inMode.capacity,
       assignedIPs: eni.assigned,

@@ -18,8 +18,11 @@ import { createMetricsServer } from '../observe/metrics-server.ts';
 import { type RunningGrpcServer, startGrpcServer } from '../rpc/server.ts';
 import { VERSION } from '../version.ts';
 import { connectAws } from './aws-ports.ts';
+import { allObservers, missingPermissionEvents } from './ec2-event-observer.ts';
 import { ec2MetricsObserver } from './ec2-metrics.ts';
 import { Ipamd } from './ipamd.ts';
+import type { EventSink } from './kubernetes-ports.ts';
+import { type KubernetesUse, kubernetesUse } from './kubernetes-use.ts';
 import { realScheduler, type Scheduler } from './scheduler.ts';
 
 export interface DaemonOptions {
@@ -30,6 +33,11 @@ export interface DaemonOptions {
   /** Default: from Config (iptables/iproute2, or nothing with DISABLE_HOST_NETWORKING). */
   readonly host?: HostNetwork;
 }
+
+/** The Kubernetes connection's surface run-daemon uses (src/k8s/connect.ts, loaded on demand). */
+type KubernetesConnection = Awaited<
+  ReturnType<typeof import('../k8s/connect.ts')['connectKubernetes']>
+>;
 
 export interface RunningDaemon {
   readonly config: Config;
@@ -55,6 +63,8 @@ export interface RunningDaemon {
 export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const startedAt = Date.now();
   const { config, warnings } = loadConfig(options.env);
+  // Settings that need the Kubernetes API it cannot have are refused like the configuration.
+  const kubernetes = kubernetesUse(config, options.env);
   // Bind addresses are checked before anything starts, like the configuration.
   const metricsTarget = config.disableMetrics
     ? undefined
@@ -69,23 +79,11 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const metrics = new IpamdMetrics(VERSION);
   // What start-up has opened so far, closed again (last first) when a later step fails.
   const opened: (() => Promise<void>)[] = [];
+  let ipamd: Ipamd | undefined;
+  let rateLimiterLevels: (() => Record<string, number>) | undefined;
+  let events: EventSink | undefined;
+  let kube: KubernetesConnection | undefined;
   try {
-    const { imds, identity, ec2, rateLimiter } = await connectAws(config, {
-      observer: ec2MetricsObserver(metrics),
-    });
-    const host = options.host ?? createHostNetwork(config, { log: logger });
-    const ipamd = await Ipamd.start({
-      config,
-      identity,
-      imds,
-      ec2,
-      host,
-      scheduler,
-      logger,
-      metrics,
-    });
-    opened.push(() => ipamd.stop());
-
     const servers: Server[] = [];
     const serve = async (variable: string, server: Server, target: BindTarget) => {
       const address = await listen(server, target).catch((error: unknown) => {
@@ -95,23 +93,61 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       opened.push(() => closeServer(server));
       return address;
     };
+    // Metrics first: a start-up that waits for the Kubernetes API shows it there.
     let metricsAddress: string | undefined;
     if (metricsTarget) {
       const server = createMetricsServer(metrics.registry, () => {
-        ipamd.refreshMetrics();
-        for (const [bucket, level] of Object.entries(rateLimiter.levels()))
+        ipamd?.refreshMetrics();
+        for (const [bucket, level] of Object.entries(rateLimiterLevels?.() ?? {}))
           metrics.ec2BucketTokens.set({ bucket }, level);
       });
       metricsAddress = await serve('METRICS_BIND_ADDRESS', server, metricsTarget);
       logger.info({ address: metricsAddress }, 'metrics listening');
     }
+    const [connection, aws] = await Promise.all([
+      connectKubernetesIfUsed(kubernetes, config, options.env, logger, metrics),
+      connectAws(config, {
+        observer: allObservers(
+          ec2MetricsObserver(metrics),
+          missingPermissionEvents(() => events),
+        ),
+      }),
+    ]);
+    kube = connection;
+    events = kube?.events;
+    if (kube) {
+      const closing = kube;
+      opened.push(async () => closing.close());
+    }
+    const { imds, identity, ec2, rateLimiter } = aws;
+    rateLimiterLevels = () => rateLimiter.levels();
+    const host = options.host ?? createHostNetwork(config, { log: logger });
+    const started = await Ipamd.start({
+      config,
+      identity,
+      imds,
+      ec2,
+      host,
+      scheduler,
+      logger,
+      metrics,
+      ...(kube?.nodeInfo ? { nodeInfo: kube.nodeInfo } : {}),
+      ...(kube?.eniConfigs ? { eniConfigs: kube.eniConfigs } : {}),
+      ...(kube?.podAnnotator ? { podAnnotator: kube.podAnnotator } : {}),
+      ...(kube?.events ? { events: kube.events } : {}),
+    });
+    ipamd = started;
+    opened.push(() => started.stop());
+
     let introspectionAddress: string | undefined;
     if (introspectionTarget) {
       const server = createIntrospectionServer(
         {
-          enis: () => ipamd.introspectEnis(),
+          enis: () => started.introspectEnis(),
           // Without the Kubernetes API the Node cannot be read: the reference answers 404 then.
-          eniConfigName: async () => undefined,
+          eniConfigName: async () => started.eniConfigName(),
+          eniConfigStatus: () => started.eniConfigStatus(),
+          maxPods: () => started.maxPodsView(),
           networkUtilsEnvSettings: () => networkUtilsEnvSettings(config),
           ipamdEnvSettings: () => ipamdEnvSettings(config),
         },
@@ -122,7 +158,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     }
     const grpc = await startGrpcServer({
       socketPath: config.grpcSocketPath,
-      service: ipamd.podNetwork,
+      service: started.podNetwork,
       version: VERSION,
       logger,
       metrics,
@@ -130,9 +166,9 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       throw failureOf('IPAMD_GRPC_SOCKET', config.grpcSocketPath, error);
     });
     opened.push(() => grpc.close());
-    ipamd.startTimers();
+    started.startTimers();
     metrics.startupDuration.observe(
-      { success: 'true', with_api_server: 'false', failure_reason: '' },
+      { success: 'true', with_api_server: String(kube !== undefined), failure_reason: '' },
       (Date.now() - startedAt) / 1000,
     );
     logger.info(
@@ -142,21 +178,24 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
 
     return {
       config,
-      ipamd,
+      ipamd: started,
       logger,
       grpc,
       metricsAddress,
       introspectionAddress,
-      terminate: () => ipamd.terminate(),
+      terminate: () => started.terminate(),
       async stop() {
         await grpc.close();
         await Promise.all(servers.map((server) => closeServer(server)));
-        await ipamd.stop();
+        await started.stop();
+        kube?.close();
         logger.info('ipamd stopped');
         logger.flush?.();
       },
     };
   } catch (error) {
+    // Events (MissingIAMPermissions) must reach the API server before the process exits.
+    await events?.flush();
     for (const close of opened.reverse()) {
       await close().catch((closeError: unknown) =>
         logger.warn({ err: closeError }, 'closing after a failed start-up'),
@@ -165,7 +204,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     metrics.startupDuration.observe(
       {
         success: 'false',
-        with_api_server: 'false',
+        with_api_server: String(kube !== undefined),
         failure_reason: (error as Error).name ?? 'Error',
       },
       (Date.now() - startedAt) / 1000,
@@ -176,6 +215,33 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     );
     throw isEc2Error(error) ? ec2StartFailure(error, config) : error;
   }
+}
+
+/**
+ * Loads @kubernetes/client-node (only now: `run` without a setting that uses the API never does)
+ * and connects: blocking until the API answers when a setting needs it, in the background
+ * otherwise.
+ */
+async function connectKubernetesIfUsed(
+  use: KubernetesUse,
+  config: Config,
+  env: Environment,
+  logger: Logger,
+  metrics: IpamdMetrics,
+): Promise<KubernetesConnection | undefined> {
+  if (!use.enabled) return undefined;
+  const { connectKubernetes } = await import('../k8s/connect.ts');
+  return connectKubernetes({
+    env,
+    nodeName: config.nodeName,
+    podName: config.podName,
+    clusterEndpoint: config.clusterEndpoint,
+    customNetworking: config.customNetworking,
+    annotatePodIp: config.annotatePodIp,
+    requiredBy: use.requiredBy,
+    logger,
+    onWaiting: () => metrics.kubernetesApiWaits.inc(),
+  });
 }
 
 /** A bind address parsed up front; its text is kept for the failure line. */

@@ -4,12 +4,14 @@ import type { Config } from '../config/types.ts';
 import { isSubnetExcluded, subnetsForNewEni } from '../ipam/eni/subnets.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { EniPlacement, EniPlacementChoice } from './eni-placement.ts';
-import type { NodeFacts } from './node-facts.ts';
+import type { NodeFacts, NodeLiveFacts } from './node-facts.ts';
 
 export interface SubnetDiscoveryPlacementDeps {
   readonly ec2: Pick<Ec2Port, 'describeSubnets'>;
   readonly config: Pick<Config, 'enableSubnetDiscovery' | 'clusterName'>;
-  readonly node: Pick<NodeFacts, 'vpcId' | 'availabilityZone' | 'primarySubnetId' | 'live'>;
+  readonly node: Pick<NodeFacts, 'vpcId' | 'availabilityZone' | 'primarySubnetId'> & {
+    readonly live: Pick<NodeLiveFacts, 'securityGroupIds'> & Partial<NodeLiveFacts>;
+  };
   readonly logger: Logger;
 }
 

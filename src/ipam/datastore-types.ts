@@ -30,6 +30,8 @@ export interface EniSpec {
    * `kubernetes.io/role/cni=0`, or for another cluster).
    */
   readonly excludedForPodIps?: boolean;
+  /** The ENI no longer matches the node's ENIConfig (see Datastore.setDraining). */
+  readonly draining?: boolean;
 }
 
 /** Where an address lives: what every assignment, unassignment and allocation view reports. */
@@ -88,7 +90,10 @@ export interface RemovalResult {
   readonly released: readonly ReleasedAllocation[];
 }
 
-/** GetIPStats: over non-excluded ENIs and CIDRs of the current mode, except the prefix counts. */
+/**
+ * GetIPStats: over ENIs neither excluded nor draining and CIDRs of the current mode, except the
+ * prefix counts.
+ */
 export interface IpStats {
   readonly totalIPs: number;
   readonly assignedIPs: number;
@@ -131,6 +136,7 @@ export interface EniIdentity {
   readonly subnetId: string;
   readonly routeTableId: number;
   readonly excludedForPodIps: boolean;
+  readonly draining: boolean;
   /** When the ENI was added to this datastore (clock ms); the 60 s minimum lifetime counts from it. */
   readonly createTimeMs: number;
 }

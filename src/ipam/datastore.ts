@@ -80,6 +80,15 @@ export class Datastore {
   }
 
   /**
+   * Marks or clears an ENI that no longer matches the node's ENIConfig (custom networking): while
+   * draining, its addresses leave the pool numbers (so the pool grows ENIs that match) and it
+   * gives an address only when no other ENI has one free; the daemon frees it first once empty.
+   */
+  setDraining(eniId: string, draining: boolean): void {
+    this.pool.setDraining(eniId, draining);
+  }
+
+  /**
    * AddIPv4CidrToStore (AddIPv6CidrToStore for an IPv6 datastore). `cidr` is normalised to
    * network form. Throws a TypeError for text that is not a CIDR of the datastore's family, a
    * RangeError for one shorter than the family allows, `unknown ENI`, or `IP already in data
@@ -112,13 +121,26 @@ export class Datastore {
     this.pool.setPrefixDelegation(enabled);
   }
 
+  /**
+   * Also assigns from, and counts in the stats, CIDRs of the other kind (prefix delegation with no
+   * /28 left in any subnet falls back to /32 secondary addresses on the same ENIs); on each ENI
+   * the mode's kind is used first. O(ENIs).
+   */
+  setAssignsBothKinds(on: boolean): void {
+    this.pool.setBothKinds(on);
+  }
+
+  get assignsBothKinds(): boolean {
+    return this.pool.bothKinds;
+  }
+
   // ---------------------------------------------------------------- assignment
 
   /**
    * AssignPodIPv4Address. A key that already has an address gets the same one back (`existing`,
    * nothing changes). Otherwise the lowest free address of the fullest non-full CIDR of the
-   * current mode on the fullest ENI (primary first, excluded ENIs skipped); cooling addresses are
-   * never handed out. Throws `AssignPodIPAddress: no available IP/Prefix addresses`.
+   * current mode on the fullest ENI (primary first, excluded ENIs skipped, draining ENIs only when
+   * no other has a free address); cooling addresses are never handed out. Throws `AssignPodIPAddress: no available IP/Prefix addresses`.
    */
   assign(key: IpamKey, metadata: IpamMetadata): Assignment {
     return this.pool.assign(key, metadata);
@@ -235,7 +257,7 @@ export class Datastore {
   }
 
   /**
-   * GetAllocatableENIs: not trunk, not excluded, not primary under custom networking, fewer than
+   * GetAllocatableENIs: not trunk, not excluded or draining, not primary under custom networking, fewer than
    * `maxCidrsPerEni` CIDR entries (both kinds counted).
    */
   allocatableEnis(maxCidrsPerEni: number, customNetworking: boolean): EniSummary[] {

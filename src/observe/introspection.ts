@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 
 /**
  * The introspection HTTP API (the reference's introspection handlers): its paths and JSON shapes.
- * `/v1/pods` is deliberately absent, as in v1.23.1. Unknown paths list the commands.
+ * `/v1/pods` is deliberately absent, as in v1.23.1. Unknown paths list the commands — the
+ * reference's four; our additions (`/v1/eni-config-status`, `/v1/max-pods`) are served but not
+ * listed, so tools that compare the list keep working.
  */
 
 export interface IntrospectionSources {
@@ -11,6 +13,10 @@ export interface IntrospectionSources {
   enis(): unknown;
   /** `/v1/eni-configs`: the node's ENIConfig name, or undefined when the Node can't be read (→ 404). */
   eniConfigName(): Promise<string | undefined>;
+  /** `/v1/eni-config-status` (ours): custom networking's ENIConfig, why none, mismatched ENIs. */
+  eniConfigStatus?(): unknown;
+  /** `/v1/max-pods` (ours): the node's max pods, where it came from, what the node can serve. */
+  maxPods?(): unknown;
   networkUtilsEnvSettings(): unknown;
   ipamdEnvSettings(): unknown;
 }
@@ -56,9 +62,14 @@ async function handle(
       return send(response, 200, sources.networkUtilsEnvSettings());
     case '/v1/ipamd-env-settings':
       return send(response, 200, sources.ipamdEnvSettings());
-    default:
-      return send(response, 200, { AvailableCommands: INTROSPECTION_PATHS });
+    case '/v1/eni-config-status':
+      if (sources.eniConfigStatus) return send(response, 200, sources.eniConfigStatus());
+      break;
+    case '/v1/max-pods':
+      if (sources.maxPods) return send(response, 200, sources.maxPods());
+      break;
   }
+  return send(response, 200, { AvailableCommands: INTROSPECTION_PATHS });
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

@@ -163,6 +163,43 @@ export class IpamdMetrics {
     ['card', 'result'],
   );
 
+  readonly maxPods = this.gauge(
+    'vpcipamd_max_pods',
+    "The node's max pods (each card's cap on addresses), by source: kubelet (Node.status.capacity.pods), calculated (the max-pods calculator) or flag",
+    ['source'],
+  );
+  readonly maxPodsServable = this.gauge(
+    'vpcipamd_max_pods_servable',
+    'Pods this node can serve: pod addresses on its usable ENIs + 2 host-network pods',
+  );
+  readonly eniConfigState = this.gauge(
+    'vpcipamd_eni_config_state',
+    "Custom networking: 1 for the state of the node's ENIConfig (ready, missing, invalid, no-node)",
+    ['state'],
+  );
+  readonly eniConfigMismatchedEnis = this.gauge(
+    'vpcipamd_eni_config_mismatched_enis',
+    "Custom networking: ENIs whose subnet or security groups no longer match the node's ENIConfig (draining)",
+  );
+  readonly podAnnotations = this.counter(
+    'vpcipamd_pod_annotations_total',
+    'ANNOTATE_POD_IP: pod annotation updates, by operation (set, clear) and result',
+    ['op', 'result'],
+  );
+  readonly prefixFallback = this.gauge(
+    'vpcipamd_prefix_fallback',
+    '1 while a card grows with /32 secondary addresses because no subnet had a /28 prefix left',
+    ['card'],
+  );
+  readonly prefixFallbackAddresses = this.counter(
+    'vpcipamd_prefix_fallback_addresses_total',
+    '/32 secondary addresses added in place of /28 prefixes (no subnet had a /28 left)',
+  );
+  readonly kubernetesApiWaits = this.counter(
+    'vpcipamd_kubernetes_api_wait_attempts_total',
+    'Failed attempts to reach the Kubernetes API server while start-up waited for it',
+  );
+
   constructor(version: string) {
     this.buildInfo.set({ version, goversion: process.version }, 1);
   }

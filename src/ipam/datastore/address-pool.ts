@@ -43,11 +43,18 @@ export class AddressPool {
   readonly networkCard: number;
   readonly family: AddressFamily;
   modeKind: Kind;
+  /**
+   * Addresses of the other kind are assignable and counted too (prefix delegation falling back
+   * to /32 secondary addresses when no /28 can be had): the mode's kind first on each ENI.
+   */
+  bothKinds = false;
 
   readonly enisById = new Map<string, EniRecord>();
   private primary: EniRecord | null = null;
   /** ENIs that can assign in the current mode (not excluded, a CIDR of the mode kind has a free address), by assigned count. */
   private readonly eniQueue = new LevelQueue<EniRecord>();
+  /** The same for draining ENIs: asked only when the main queue is empty. */
+  private readonly fallbackQueue = new LevelQueue<EniRecord>();
   readonly slots = new AddressSlots<CidrRecord>();
   private readonly keys = new KeyIndex(this.slots);
   /** The key of the request being served, prepared once (reused: a datastore call allocates none). */
@@ -55,7 +62,7 @@ export class AddressPool {
   readonly coolingFifo = new CoolingFifo();
   readonly cidrIndex: CidrIndex<CidrRecord>;
 
-  /** Per kind, over non-excluded ENIs (the GetIPStats view). */
+  /** Per kind, over counted ENIs (neither excluded nor draining: the GetIPStats view). */
   readonly modeTotal = new Int32Array(2);
   readonly modeAssigned = new Int32Array(2);
   readonly modeCooling = new Int32Array(2);
@@ -90,6 +97,7 @@ export class AddressPool {
       spec.excludedForPodIps ?? false,
       this.clock.now(),
     );
+    eni.draining = spec.draining ?? false;
     this.enisById.set(spec.id, eni);
     if (eni.isPrimary && this.primary === null) this.primary = eni;
   }
@@ -102,7 +110,7 @@ export class AddressPool {
       this.releaseAll(cidr, released);
       this.dropCidr(cidr);
     }
-    if (eni.queued) this.eniQueue.remove(eni);
+    this.unqueueEni(eni);
     this.enisById.delete(eniId);
     if (this.primary === eni) this.primary = null;
     return { eniId, released };
@@ -110,14 +118,28 @@ export class AddressPool {
 
   setExcludedForPodIps(eniId: string, excluded: boolean): void {
     const eni = this.requireEni(eniId);
-    if (eni.excluded === excluded) return;
-    const sign = excluded ? -1 : 1;
-    for (const kind of [KIND_IP, KIND_PREFIX] as const) {
-      this.modeTotal[kind] = this.modeTotal[kind]! + sign * eni.total[kind]!;
-      this.modeAssigned[kind] = this.modeAssigned[kind]! + sign * eni.assigned[kind]!;
-      this.modeCooling[kind] = this.modeCooling[kind]! + sign * eni.cooling[kind]!;
-    }
+    this.setStanding(eni, excluded, eni.draining);
+  }
+
+  setDraining(eniId: string, draining: boolean): void {
+    const eni = this.requireEni(eniId);
+    this.setStanding(eni, eni.excluded, draining);
+  }
+
+  /** Changes whether the ENI is excluded or draining, moving its counts in or out of the stats. */
+  private setStanding(eni: EniRecord, excluded: boolean, draining: boolean): void {
+    if (eni.excluded === excluded && eni.draining === draining) return;
+    const wasCounted = eni.counted;
     eni.excluded = excluded;
+    eni.draining = draining;
+    if (wasCounted !== eni.counted) {
+      const sign = wasCounted ? -1 : 1;
+      for (const kind of [KIND_IP, KIND_PREFIX] as const) {
+        this.modeTotal[kind] = this.modeTotal[kind]! + sign * eni.total[kind]!;
+        this.modeAssigned[kind] = this.modeAssigned[kind]! + sign * eni.assigned[kind]!;
+        this.modeCooling[kind] = this.modeCooling[kind]! + sign * eni.cooling[kind]!;
+      }
+    }
     this.placeEni(eni);
   }
 
@@ -141,7 +163,7 @@ export class AddressPool {
     eni.total[kind] = eni.total[kind]! + size;
     eni.cidrCount[kind] = eni.cidrCount[kind]! + 1;
     eni.zeroAssigned[kind] = eni.zeroAssigned[kind]! + 1;
-    if (!eni.excluded) this.modeTotal[kind] = this.modeTotal[kind]! + size;
+    if (eni.counted) this.modeTotal[kind] = this.modeTotal[kind]! + size;
     this.allTotal += size;
     if (kind === KIND_PREFIX) {
       this.prefixCount++;
@@ -176,7 +198,19 @@ export class AddressPool {
     const kind: Kind = enabled ? KIND_PREFIX : KIND_IP;
     if (kind === this.modeKind) return;
     this.modeKind = kind;
+    this.refileEnis();
+  }
+
+  setBothKinds(on: boolean): void {
+    if (on === this.bothKinds) return;
+    this.bothKinds = on;
+    this.refileEnis();
+  }
+
+  /** Files every ENI again after what makes it assignable changed. */
+  private refileEnis(): void {
     this.eniQueue.clear();
+    this.fallbackQueue.clear();
     for (const eni of this.enisById.values()) this.placeEni(eni);
   }
 
@@ -187,9 +221,13 @@ export class AddressPool {
     if (known >= 0) return this.assignmentAt(known, key, true);
     this.expireCooldowns();
     const primary = this.primary;
-    const eni = primary?.queued ? primary : this.eniQueue.top();
+    const eni =
+      primary?.queued && !primary.inFallback
+        ? primary
+        : (this.eniQueue.top() ?? this.fallbackQueue.top());
     if (eni === null) throw new DatastoreError('no-available-ip');
-    const cidr = eni.queues[this.modeKind].top()!;
+    // Not bothKinds: a queued ENI always has a CIDR of the mode's kind with a free address.
+    const cidr = eni.queues[this.modeKind].top() ?? eni.queues[1 - this.modeKind]!.top()!;
     const slot = cidr.base + cidr.takeLowestFree();
     const now = this.clock.now();
     // The probe still holds this key: nothing above loaded another.
@@ -316,13 +354,25 @@ export class AddressPool {
     else if (cidr.queued) queue.remove(cidr);
   }
 
-  /** Files an ENI in the allocator by assigned count while it can assign in the current mode. */
+  /**
+   * Files an ENI in the allocator by assigned count while it can assign in the current mode: a
+   * draining ENI in the fallback queue, any other in the main one.
+   */
   placeEni(eni: EniRecord): void {
-    if (!eni.excluded && eni.queues[this.modeKind].size > 0) {
-      this.eniQueue.place(eni, eni.assignedAll);
-    } else if (eni.queued) {
-      this.eniQueue.remove(eni);
+    const queues = eni.queues;
+    const free =
+      queues[this.modeKind].size > 0 || (this.bothKinds && queues[1 - this.modeKind]!.size > 0);
+    if (eni.excluded || !free) {
+      this.unqueueEni(eni);
+      return;
     }
+    if (eni.queued && eni.inFallback !== eni.draining) this.unqueueEni(eni);
+    (eni.draining ? this.fallbackQueue : this.eniQueue).place(eni, eni.assignedAll);
+    eni.inFallback = eni.draining;
+  }
+
+  private unqueueEni(eni: EniRecord): void {
+    if (eni.queued) (eni.inFallback ? this.fallbackQueue : this.eniQueue).remove(eni);
   }
 
   /**
@@ -370,7 +420,7 @@ export class AddressPool {
     cidr.assigned++;
     eni.assigned[kind] = eni.assigned[kind]! + 1;
     eni.assignedAll++;
-    if (!eni.excluded) this.modeAssigned[kind] = this.modeAssigned[kind]! + 1;
+    if (eni.counted) this.modeAssigned[kind] = this.modeAssigned[kind]! + 1;
     this.allAssigned++;
     this.placeCidr(cidr);
     this.placeEni(eni);
@@ -385,7 +435,7 @@ export class AddressPool {
     cidr.cooling++;
     eni.cooling[kind] = eni.cooling[kind]! + 1;
     eni.coolingAll++;
-    if (!eni.excluded) this.modeCooling[kind] = this.modeCooling[kind]! + 1;
+    if (eni.counted) this.modeCooling[kind] = this.modeCooling[kind]! + 1;
     this.coolingFifo.push(slot, ms);
   }
 
@@ -433,7 +483,7 @@ export class AddressPool {
     }
     eni.assigned[kind] = eni.assigned[kind]! - 1;
     eni.assignedAll--;
-    if (!eni.excluded) this.modeAssigned[kind] = this.modeAssigned[kind]! - 1;
+    if (eni.counted) this.modeAssigned[kind] = this.modeAssigned[kind]! - 1;
     this.allAssigned--;
     if (cool) {
       if (Number.isInteger(now)) this.startCooling(slot, cidr, now, 0);
@@ -456,7 +506,7 @@ export class AddressPool {
     cidr.cooling--;
     eni.cooling[kind] = eni.cooling[kind]! - 1;
     eni.coolingAll--;
-    if (!eni.excluded) this.modeCooling[kind] = this.modeCooling[kind]! - 1;
+    if (eni.counted) this.modeCooling[kind] = this.modeCooling[kind]! - 1;
     this.slots.setState(slot, SLOT_FREE);
   }
 
@@ -487,7 +537,7 @@ export class AddressPool {
     eni.total[kind] = eni.total[kind]! - cidr.size;
     eni.cidrCount[kind] = eni.cidrCount[kind]! - 1;
     eni.zeroAssigned[kind] = eni.zeroAssigned[kind]! - 1;
-    if (!eni.excluded) this.modeTotal[kind] = this.modeTotal[kind]! - cidr.size;
+    if (eni.counted) this.modeTotal[kind] = this.modeTotal[kind]! - cidr.size;
     this.allTotal -= cidr.size;
     if (kind === KIND_PREFIX) {
       this.prefixCount--;

@@ -21,6 +21,15 @@ export function prefixDelegation(pool: AddressPool): boolean {
 export function stats(pool: AddressPool): IpStats {
   pool.expireCooldowns();
   const kind = pool.modeKind;
+  if (pool.bothKinds) {
+    return {
+      totalIPs: pool.modeTotal[KIND_IP]! + pool.modeTotal[KIND_PREFIX]!,
+      assignedIPs: pool.modeAssigned[KIND_IP]! + pool.modeAssigned[KIND_PREFIX]!,
+      coolingIPs: pool.modeCooling[KIND_IP]! + pool.modeCooling[KIND_PREFIX]!,
+      totalPrefixes: pool.prefixCount,
+      freePrefixes: pool.freePrefixCount,
+    };
+  }
   return {
     totalIPs: pool.modeTotal[kind]!,
     assignedIPs: pool.modeAssigned[kind]!,
@@ -79,7 +88,8 @@ export function allocatableEnis(
   pool.expireCooldowns();
   const out: EniSummary[] = [];
   for (const eni of pool.enisById.values()) {
-    if (eni.isTrunk || eni.excluded || (customNetworking && eni.isPrimary)) continue;
+    if (eni.isTrunk || eni.excluded || eni.draining || (customNetworking && eni.isPrimary))
+      continue;
     if (eni.cidrs.size >= maxCidrsPerEni) continue;
     out.push(summarise(pool, eni));
   }
@@ -131,6 +141,7 @@ export function identity(eni: EniRecord): EniIdentity {
     subnetId: eni.subnetId,
     routeTableId: eni.routeTableId,
     excludedForPodIps: eni.excluded,
+    draining: eni.draining,
     createTimeMs: eni.createTimeMs,
   };
 }

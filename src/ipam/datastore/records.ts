@@ -26,6 +26,13 @@ export class EniRecord implements Queued<EniRecord> {
   readonly zeroAssigned = new Int32Array(2);
   assignedAll = 0;
   coolingAll = 0;
+  /**
+   * The ENI no longer matches the node's ENIConfig (custom networking): its addresses leave the
+   * pool numbers, and it gives addresses only when no other ENI has one free.
+   */
+  draining = false;
+  /** Filed in the allocator's fallback queue (draining ENIs) rather than the main one. */
+  inFallback = false;
 
   constructor(
     readonly id: string,
@@ -38,6 +45,11 @@ export class EniRecord implements Queued<EniRecord> {
     public excluded: boolean,
     readonly createTimeMs: number,
   ) {}
+
+  /** Its addresses count in the pool numbers (GetIPStats): neither excluded nor draining. */
+  get counted(): boolean {
+    return !this.excluded && !this.draining;
+  }
 }
 
 /**

@@ -18,8 +18,13 @@ export interface EniUsage {
   readonly isPrimary: boolean;
   readonly isTrunk: boolean;
   readonly isEfa: boolean;
-  /** Subnet-excluded: its addresses don't count for the others, but it is not protected. */
+  /**
+   * Subnet-excluded or draining: its addresses don't count for the others, but it is not
+   * protected.
+   */
   readonly excluded: boolean;
+  /** No longer matches the node's ENIConfig: freed before any other once empty. */
+  readonly draining: boolean;
   /** When the ENI was added to the datastore (ms; also reset by an ipamd restart). */
   readonly addedAt: number;
   /** Addresses in CIDRs of the current mode. */
@@ -36,12 +41,16 @@ function isEmptyOrdinaryEni(eni: EniUsage): boolean {
   return !eni.isPrimary && !eni.isTrunk && !eni.isEfa && eni.assignedIPs === 0;
 }
 
-/** `shouldRemoveExtraENIs`: whether it is worth looking for an ENI to free at all. */
+/**
+ * `shouldRemoveExtraENIs`: whether it is worth looking for an ENI to free at all. An empty
+ * draining ENI always is (its addresses are not in the numbers the targets look at).
+ */
 export function shouldRemoveExtraEnis(
   stats: PoolStats,
   policy: WarmPoolPolicy,
   enis: readonly EniUsage[],
 ): boolean {
+  if (enis.some((eni) => eni.draining && isEmptyOrdinaryEni(eni))) return true;
   return policy.target.mayHaveExtraEnis(stats, enis.some(isEmptyOrdinaryEni));
 }
 
@@ -104,8 +113,9 @@ export interface ChooseOptions {
 
 /**
  * The ENI to free now, or undefined. The reference takes the first that qualifies in (random)
- * map order; we take the one attached last (highest device number), which is deterministic and
- * leaves the long-lived low-numbered ENIs in place.
+ * map order; we take a draining one first (so the node converges to its ENIConfig), then the one
+ * attached last (highest device number), which is deterministic and leaves the long-lived
+ * low-numbered ENIs in place.
  */
 export function chooseEniToFree(
   enis: readonly EniUsage[],
@@ -124,9 +134,19 @@ export function chooseEniToFree(
   const keep = options.keepPoolAboveLow;
   for (const eni of enis) {
     if (!isEniDeletable(eni, sums, policy, now)) continue;
-    if (keep && policy.isTooLow(statsWithout(keep.stats, eni, policy.settings.prefixDelegation)))
+    // An ENI whose addresses are not in the numbers (excluded, draining) cannot lower the pool.
+    if (
+      keep &&
+      !eni.excluded &&
+      policy.isTooLow(statsWithout(keep.stats, eni, policy.settings.prefixDelegation))
+    )
       continue;
-    if (!chosen || eni.deviceNumber > chosen.deviceNumber) chosen = eni;
+    if (!chosen || freeBefore(eni, chosen)) chosen = eni;
   }
   return chosen;
+}
+
+function freeBefore(a: EniUsage, b: EniUsage): boolean {
+  if (a.draining !== b.draining) return a.draining;
+  return a.deviceNumber > b.deviceNumber;
 }

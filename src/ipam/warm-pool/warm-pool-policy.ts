@@ -59,13 +59,22 @@ export class WarmPoolPolicy {
   demand(stats: PoolStats, waitingAdds: number): number {
     const headroom = this.settings.maxPods - stats.totalIPs;
     if (headroom <= 0) return 0;
+    return this.target.unitsFor(this.addressesNeeded(stats, waitingAdds), stats, headroom);
+  }
+
+  /**
+   * Addresses (not units) the card needs now for the waiting ADDs and its target, within max
+   * pods: what `demand` converts to units, and what a /32 fallback asks for directly.
+   */
+  addressesNeeded(stats: PoolStats, waitingAdds: number): number {
+    const headroom = this.settings.maxPods - stats.totalIPs;
+    if (headroom <= 0) return 0;
     // Cooling addresses count as available for the target, but a waiting ADD can only take one
     // that is assignable now.
-    const addresses = Math.min(
+    return Math.min(
       Math.max(this.target.addressesShort(stats, waitingAdds), waitingAdds - assignableNow(stats)),
       headroom,
     );
-    return this.target.unitsFor(addresses, stats, headroom);
   }
 }
 

@@ -16,7 +16,7 @@ export interface PlanContext {
     | 'maxEni'
     | 'warmPoolMode'
   >;
-  /** True when --max-pods was given (else the instance table's value was used). */
+  /** True when --max-pods was given (else the max-pods calculator's value was used). */
   readonly maxPodsGiven: boolean;
 }
 
@@ -59,7 +59,7 @@ export function planText(outcome: PlanOutcome, context: PlanContext): string {
   lines.push(`${context.instanceType} with ${context.pods} pod${context.pods === 1 ? '' : 's'}`);
   lines.push(`  settings:          ${describeTargets(context.config, outcome.prefixDelegation)}`);
   lines.push(
-    `  max pods:          ${outcome.maxPods}${context.maxPodsGiven ? ' (--max-pods)' : ' (instance table)'}`,
+    `  max pods:          ${outcome.maxPods}${context.maxPodsGiven ? ' (--max-pods)' : ' (max-pods calculator)'}`,
   );
   lines.push(`  ENIs:              ${result.enis}`);
   lines.push(`  IPs:               ${result.ips}`);

@@ -123,7 +123,7 @@ export async function runPlan(request: PlanRequest): Promise<PlanOutcome> {
       result: summarisePools(node.ipamd.pools, failedPods),
       warnings: node.warnings,
       prefixDelegation: node.ipamd.node.limits.prefixDelegation,
-      maxPods: node.ipamd.node.maxPods,
+      maxPods: node.ipamd.node.live.maxPods,
       ec2Calls,
       unsettled,
       finalCycle: last && !last.settled ? last.cycle : undefined,

@@ -81,6 +81,16 @@ describe('the CLI bundle', () => {
     expect(daemon.filter(heavy).length).toBeGreaterThan(10);
   });
 
+  it('run loads @kubernetes/client-node only through src/k8s/connect.ts, when a setting uses the API', () => {
+    const kubernetes = (input: string) => input.includes('node_modules/@kubernetes/');
+    const daemon = [...loadedInputs(metafile, chunkOf(metafile, 'src/cli/run.ts'))];
+    expect(daemon).toContain('src/daemon/run-daemon.ts');
+    expect(daemon.filter(kubernetes)).toEqual([]);
+    expect(daemon.filter((input) => input.startsWith('src/k8s/'))).toEqual([]);
+    const connect = [...loadedInputs(metafile, chunkOf(metafile, 'src/k8s/connect.ts'))];
+    expect(connect.filter(kubernetes).length).toBeGreaterThan(10);
+  });
+
   it('records each of our sources it was built from, and the lock file, with mtime and size', () => {
     const { sources } = JSON.parse(readFileSync(join(dist, 'cli', SOURCES_FILE), 'utf8')) as {
       sources: Record<string, [number, number]>;

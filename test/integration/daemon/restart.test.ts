@@ -158,14 +158,14 @@ describe.concurrent('restart', () => {
         }
         const before = await waitFor('the pool to settle', async () => {
           const pool = await first.pool();
-          return pool.totalIPs === (mode === 'prefix delegation' ? 32 : 27) ? pool : undefined;
+          return pool.totalIPs === (mode === 'prefix delegation' ? 48 : 27) ? pool : undefined;
         });
         // m5.large, 12 pods (WARM_ENI_TARGET=1): all 3 ENIs, 27 addresses. PD, 20 pods
-        // (WARM_PREFIX_TARGET=1): 2 prefixes on the primary ENI, the second added after start
-        // (then total 32 ≥ max pods 29 stops growth).
+        // (WARM_PREFIX_TARGET=1, max pods 110 by the calculator): 3 prefixes on the primary ENI,
+        // the second and third added after start (pods 1 and 17 leave fewer than 16 free).
         expect(before).toMatchObject(
           mode === 'prefix delegation'
-            ? { enis: 1, prefixes: 2, totalIPs: 32, assignedIPs: pods }
+            ? { enis: 1, prefixes: 3, totalIPs: 48, assignedIPs: pods }
             : { enis: 3, totalIPs: 27, assignedIPs: pods },
         );
         expect(await first.stop()).toEqual({ code: 0, signal: null });

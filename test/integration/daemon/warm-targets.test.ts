@@ -6,9 +6,10 @@ import { addRequest, cidrsByEni, ipOf, type PoolShape, waitFor, withWorld } from
  * after some pods (the reference's isDatastorePoolTooLow and datastoreTargetState). Every expected
  * number is derived by hand in the case's comment from the reference's rules:
  *   maxIPsPerENI = IPv4Limit − 1 (× 16 addresses with prefixes), maxPods = ENIs × (IPv4Limit − 1) + 2
- *   t3.small  3 ENIs × 3 secondaries  (PD: 3 prefixes/ENI), maxPods 11
- *   m5.large  3 ENIs × 9 secondaries  (PD: 9 prefixes/ENI), maxPods 29
- *   p3dn.24xlarge 15 ENIs × 49        (PD: 49 prefixes/ENI), maxPods 737
+ *   (with prefixes: × 16, capped at 110 up to 30 vCPUs, 250 above — the max-pods calculator)
+ *   t3.small  3 ENIs × 3 secondaries  (PD: 3 prefixes/ENI), maxPods 11 (PD: 110)
+ *   m5.large  3 ENIs × 9 secondaries  (PD: 9 prefixes/ENI), maxPods 29 (PD: 110)
+ *   p3dn.24xlarge 15 ENIs × 49        (PD: 49 prefixes/ENI), maxPods 737 (PD: 250)
  *   available = total − assigned; WARM_ENI mode wants available ≥ E × maxIPsPerENI and fills a
  *   whole ENI per step; IP-target mode: short = max(W − available, M − total), asks for exactly
  *   that; WARM_PREFIX mode wants available ≥ 16 × P and P whole free prefixes; growth stops once
@@ -47,14 +48,14 @@ const CASES: Record<string, Case> = {
     pods: 3,
     afterPods: { enis: 2, totalIPs: 5, assignedIPs: 3 },
   },
-  // PD P=1: wants 16 available, capped by maxPods 11 → ceil(11/16) = 1 prefix: 16 addresses.
-  // total 16 ≥ maxPods 11 → never low again, whatever the pods.
+  // PD P=1: wants 16 available → 1 prefix: 16 addresses. Pod 1 leaves 15 < 16 and no free
+  // prefix → +1 prefix: 32 (maxPods 110 is far). Pod 2 packs into the first prefix.
   't3.small ENABLE_PREFIX_DELEGATION WARM_PREFIX_TARGET=1': {
     instanceType: 't3.small',
     env: { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' },
     atStart: { enis: 1, totalIPs: 16, prefixes: 1, secondaryIps: 0 },
     pods: 2,
-    afterPods: { enis: 1, totalIPs: 16, prefixes: 1, assignedIPs: 2 },
+    afterPods: { enis: 1, totalIPs: 32, prefixes: 2, assignedIPs: 2 },
   },
   // E=1: 9 on the primary. Pod 1 leaves 8 < 9 → new ENI with 9: 18. Pod 10 leaves 8 < 9 →
   // third ENI with 9: 27.

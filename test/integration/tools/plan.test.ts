@@ -10,7 +10,8 @@ import { type PlanOutcome, runPlan } from '../../../src/tools/plan/run-plan.ts';
  * Notation: E = WARM_ENI_TARGET, W = WARM_IP_TARGET, M = MINIMUM_IP_TARGET, P = WARM_PREFIX_TARGET,
  * avail = total − assigned (cooling counts as available). Limits (misc/eni-max-pods.txt): m5.large
  * 3 ENIs × (10 − 1) = 9 IPs, max pods 29; t3.small 3 × 3, max pods 11; p3dn.24xlarge 15 × 49, max
- * pods 737; PD: 16 per prefix, 9 or 49 prefixes per ENI. "Low" is isDatastorePoolTooLow, "over"
+ * pods 737; PD: 16 per prefix, 9 or 49 prefixes per ENI, default max pods 110 (≤ 30 vCPUs) or 250
+ * (the max-pods calculator). "Low" is isDatastorePoolTooLow, "over"
  * datastoreTargetState, ENI removal RemoveUnusedENIFromStore.
  */
 
@@ -146,6 +147,20 @@ describe.each<Mode>(['reactive', 'interval'])('plan rows (%s pool)', (mode) => {
     });
   });
 
+  describe('t3.small, prefix delegation, WARM_PREFIX_TARGET=1, max pods by default', () => {
+    it('58 pods: 2 ENIs, 5 prefixes (max pods 110, not 11)', async () => {
+      // The calculator: 3 ENIs × 3 × 16 + 2 = 146, capped at 110 (2 vCPUs). 58 pods use 4
+      // prefixes (the 4th holds 10): avail 6 < 16 and no free prefix → a 5th. The primary holds
+      // 3, the second ENI 2: 80 addresses, 22 unused.
+      const outcome = await plan(mode, 't3.small', 58, {
+        ENABLE_PREFIX_DELEGATION: 'true',
+        WARM_PREFIX_TARGET: '1',
+      });
+      expect(outcome.maxPods).toBe(110);
+      expect(outcome.result).toEqual(expected([48, 32], 58, 0, [3, 2]));
+    });
+  });
+
   describe('m5.large, prefix delegation, WARM_PREFIX_TARGET=1', () => {
     const PD = { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' };
 
@@ -164,7 +179,8 @@ describe.each<Mode>(['reactive', 'interval'])('plan rows (%s pool)', (mode) => {
 
     it('20 pods: still 2 prefixes, since total 32 ≥ max pods 29 stops growth', async () => {
       // From pod 17 avail < 16, but isDatastorePoolTooLow's cap (total ≥ maxPods → not low) wins.
-      const { result } = await plan(mode, 'm5.large', 20, PD);
+      // (29 given as kubelet's --max-pods: the default with prefixes is the calculator's 110.)
+      const { result } = await plan(mode, 'm5.large', 20, PD, 29);
       expect(result).toEqual(expected([32], 20, 0, [2]));
     });
 
@@ -175,7 +191,7 @@ describe.each<Mode>(['reactive', 'interval'])('plan rows (%s pool)', (mode) => {
     });
 
     it('33 pods: 32 placed, 1 without an address', async () => {
-      const { result } = await plan(mode, 'm5.large', 33, PD);
+      const { result } = await plan(mode, 'm5.large', 33, PD, 29);
       expect(result).toEqual(expected([32], 32, 1, [2]));
     });
   });

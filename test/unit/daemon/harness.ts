@@ -1,6 +1,7 @@
 import { defaultConfig } from '../../../src/config/index.ts';
 import type { Config } from '../../../src/config/types.ts';
 import { Ipamd } from '../../../src/daemon/ipamd.ts';
+import type { NodePorts } from '../../../src/daemon/node-init.ts';
 import { VirtualScheduler } from '../../../src/daemon/scheduler.ts';
 import { FakeHostNetwork } from '../../../src/host/fake-host-network.ts';
 import { silentLogger } from '../../../src/observe/logger.ts';
@@ -15,7 +16,12 @@ import { MemoryEc2 } from './memory-ec2.ts';
  * `sync`, a fake host, a checkpoint in memory and virtual time. Pre-scaling is off: each test
  * drives the pool passes it wants, and every EC2 call of node init is forgotten.
  */
-export async function setup(overrides: Partial<Config> = {}, instanceType = 'm5.large') {
+export async function setup(
+  overrides: Partial<Config> = {},
+  instanceType = 'm5.large',
+  /** More ports (e.g. the Kubernetes ones), given the in-memory EC2 before the node starts. */
+  ports: (ec2: MemoryEc2) => Partial<NodePorts> = () => ({}),
+) {
   const config = defaultConfig({
     ipCooldownSeconds: 30,
     backingStorePath: '/run/aws-node/ipam.json',
@@ -39,6 +45,7 @@ export async function setup(overrides: Partial<Config> = {}, instanceType = 'm5.
       metrics,
       random: () => 0,
       checkpointFs: fs,
+      ...ports(ec2),
     },
     { prescale: false },
   );

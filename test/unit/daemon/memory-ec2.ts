@@ -86,6 +86,11 @@ export class MemoryEc2 implements Ec2Port {
     this.faults.set(method, queue);
   }
 
+  /** Forgets every fault not yet used. */
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
   /** The next `times` calls of `method` take `ms` (on the sleep given to the constructor). */
   delayNext(method: Action, ms: number, times = 1): void {
     const queue = this.delays.get(method) ?? [];

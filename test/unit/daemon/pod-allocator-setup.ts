@@ -1,5 +1,6 @@
 import type { Config } from '../../../src/config/types.ts';
 import { PodAllocator } from '../../../src/daemon/pod-allocator.ts';
+import type { PodAddRequest, PodDelRequest } from '../../../src/ipam/pod-allocation.ts';
 import { silentLogger } from '../../../src/observe/logger.ts';
 import { setup } from './harness.ts';
 
@@ -19,3 +20,19 @@ export async function allocatorSetup(overrides: Partial<Config> = {}) {
   });
   return { ...t, pods, released };
 }
+
+/** Pod `i`'s ADD as the plugin sends it. */
+export const podAddRequest = (i: number): PodAddRequest => ({
+  key: { networkName: 'aws-cni', containerID: `c${i}`, ifName: 'eth0' },
+  pod: { namespace: 'default', name: `p${i}` },
+  netns: `/var/run/netns/cni-${i}`,
+  multiNic: false,
+});
+
+/** Pod `i`'s DEL. */
+export const podDelRequest = (i: number): PodDelRequest => ({
+  key: podAddRequest(i).key,
+  pod: podAddRequest(i).pod,
+  podUid: `uid-${i}`,
+  reason: 'PodDeleted',
+});

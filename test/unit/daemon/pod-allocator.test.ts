@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  PodAddRequest,
-  PodAddResult,
-  PodDelRequest,
-} from '../../../src/ipam/pod-allocation.ts';
-import { allocatorSetup } from './pod-allocator-setup.ts';
-
-const request = (i: number): PodAddRequest => ({
-  key: { networkName: 'aws-cni', containerID: `c${i}`, ifName: 'eth0' },
-  pod: { namespace: 'default', name: `p${i}` },
-  netns: `/var/run/netns/cni-${i}`,
-  multiNic: false,
-});
-const delRequest = (i: number): PodDelRequest => ({
-  key: request(i).key,
-  pod: request(i).pod,
-  podUid: `uid-${i}`,
-  reason: 'PodDeleted',
-});
+import type { PodAddResult } from '../../../src/ipam/pod-allocation.ts';
+import {
+  allocatorSetup,
+  podDelRequest as delRequest,
+  podAddRequest as request,
+} from './pod-allocator-setup.ts';
 
 /** The one address a successful single-card ADD answers. */
 function addressOf(result: PodAddResult): string {

@@ -288,6 +288,34 @@ describe('EC2 faults', () => {
     await Promise.all(waits);
   });
 
+  it("with subnet discovery, the ENI's subnet full: a new ENI is tried for the same count", async () => {
+    const t = await setup({ warmIpTarget: 2 });
+    await t.pass();
+    t.assign(1);
+    t.assign(2);
+    t.ec2.failNext('assignPrivateIpAddresses', 'insufficientCapacity', undefined, STEP);
+    await t.pass();
+    expect(t.ec2.mutations()).toEqual([
+      'assignPrivateIpAddresses',
+      ...Array.from({ length: STEP }, () => 'assignPrivateIpAddresses'),
+      ...NEW_ENI,
+    ]);
+    expect(t.ec2.secondaryEnis()[0]?.privateIpv4.filter((ip) => !ip.primary)).toHaveLength(2);
+    // It worked: growth is not paused.
+    expect(t.pool.insufficientCapacityAt).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it('without subnet discovery the same failure pauses growth, no new ENI', async () => {
+    const t = await setup({ warmIpTarget: 2, enableSubnetDiscovery: false });
+    await t.pass();
+    t.assign(1);
+    t.assign(2);
+    t.ec2.failNext('assignPrivateIpAddresses', 'insufficientCapacity', undefined, STEP);
+    await t.pass();
+    expect(t.ec2.callsOf('createNetworkInterface')).toEqual([]);
+    expect(t.pool.insufficientCapacityAt).toBe(t.scheduler.now());
+  });
+
   it('a failure of the full count is retried once with a count of 1 in the same step', async () => {
     const t = await setup({ warmPoolMode: 'interval' });
     t.ec2.failNext('assignPrivateIpAddresses', 'other');

@@ -512,6 +512,7 @@ describe('ENI release (shouldRemoveExtraENIs, RemoveUnusedENIFromStore)', () => 
       isTrunk: false,
       isEfa: false,
       excluded: false,
+      draining: false,
       addedAt: now - MIN_ENI_LIFETIME_MS,
       totalIPs: 14,
       assignedIPs: 0,
@@ -717,5 +718,24 @@ describe('ENI release (shouldRemoveExtraENIs, RemoveUnusedENIFromStore)', () => 
     ];
     expect(chooseEniToFree(list, settings(), now)?.eniId).toBe('eni-2');
     expect(chooseEniToFree([primary], settings(), now)).toBeUndefined();
+  });
+
+  it('an empty draining ENI (no longer its ENIConfig) is looked for and freed first', () => {
+    const draining = eni({ eniId: 'eni-old', deviceNumber: 1, excluded: true, draining: true });
+    const spare = eni({ eniId: 'eni-2', deviceNumber: 2 });
+    // WARM_ENI_TARGET=1 with one ENI's worth free: no reason to free by the target alone.
+    const st = stats({ totalIPs: 28, assignedIPs: 14 });
+    expect(shouldRemoveExtraEnis(st, settings(), [primary, spare])).toBe(false);
+    expect(shouldRemoveExtraEnis(st, settings(), [primary, spare, draining])).toBe(true);
+    expect(chooseEniToFree([primary, draining, spare], settings(), now)?.eniId).toBe('eni-old');
+    // Its addresses are not in the numbers, so freeing it never makes the pool too low.
+    expect(
+      chooseEniToFree([primary, draining], settings(), now, {
+        keepPoolAboveLow: { stats: stats({ totalIPs: 14, assignedIPs: 3 }) },
+      })?.eniId,
+    ).toBe('eni-old');
+    // Still not before its pods and cooling addresses are gone.
+    const busy = eni({ ...draining, assignedIPs: 1 });
+    expect(shouldRemoveExtraEnis(st, settings(), [primary, spare, busy])).toBe(false);
   });
 });

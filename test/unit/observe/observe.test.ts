@@ -129,6 +129,38 @@ describe('introspection API (reference paths and shapes)', () => {
     expect((await get({ port: await serve(undefined) }, '/v1/eni-configs')).status).toBe(404);
   });
 
+  it('serves our /v1/eni-config-status and /v1/max-pods when given, without listing them', async () => {
+    const config = defaultConfig({});
+    const server = createIntrospectionServer(
+      {
+        enis: () => ({}),
+        eniConfigName: async () => 'blue',
+        eniConfigStatus: () => ({ customNetworking: true, state: 'ready', name: 'blue' }),
+        maxPods: () => ({ maxPods: 110, source: 'kubelet' }),
+        networkUtilsEnvSettings: () => networkUtilsEnvSettings(config),
+        ipamdEnvSettings: () => ipamdEnvSettings(config),
+      },
+      silentLogger(),
+    );
+    const port = Number((await listen(server, parseListenAddress('127.0.0.1:0'))).split(':').pop());
+    closers.push(() => closeServer(server));
+    expect(JSON.parse((await get({ port }, '/v1/eni-config-status')).body)).toEqual({
+      customNetworking: true,
+      state: 'ready',
+      name: 'blue',
+    });
+    expect(JSON.parse((await get({ port }, '/v1/max-pods')).body)).toEqual({
+      maxPods: 110,
+      source: 'kubelet',
+    });
+    expect(JSON.parse((await get({ port }, '/')).body).AvailableCommands).toHaveLength(4);
+    // Without the sources they are unknown paths.
+    const plain = await serve('default');
+    expect(
+      JSON.parse((await get({ port: plain }, '/v1/max-pods')).body).AvailableCommands,
+    ).toHaveLength(4);
+  });
+
   it('listens on a unix: address', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ipamd-intro-'));
     const server = createIntrospectionServer(

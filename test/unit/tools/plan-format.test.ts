@@ -56,7 +56,7 @@ describe('plan output', () => {
       [
         'm5.large with 30 pods',
         '  settings:          secondary IPs, WARM_ENI_TARGET=1, WARM_POOL_MODE=reactive',
-        '  max pods:          29 (instance table)',
+        '  max pods:          29 (max-pods calculator)',
         '  ENIs:              3',
         '  IPs:               27',
         '  prefixes:          0',

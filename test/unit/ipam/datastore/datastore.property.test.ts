@@ -29,7 +29,9 @@ type Op =
   | { t: 'removeCidr'; eni: number; cidr: number; force: boolean }
   | { t: 'removeEni'; eni: number; force: boolean }
   | { t: 'togglePd' }
+  | { t: 'toggleBothKinds' }
   | { t: 'exclude'; eni: number; excluded: boolean }
+  | { t: 'drain'; eni: number; draining: boolean }
   | { t: 'undoAssign'; key: number }
   | { t: 'undoUnassign'; key: number }
   | { t: 'restart' };
@@ -80,12 +82,21 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'togglePd' as const }) },
+  { weight: 1, arbitrary: fc.constant({ t: 'toggleBothKinds' as const }) },
   {
     weight: 1,
     arbitrary: fc.record({
       t: fc.constant('exclude' as const),
       eni: fc.nat(5),
       excluded: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('drain' as const),
+      eni: fc.nat(5),
+      draining: fc.boolean(),
     }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('undoAssign' as const), key: fc.nat(39) }) },
@@ -128,6 +139,8 @@ class Harness {
   readonly clock = new ManualClock(Date.UTC(2026, 0, 1));
   ds: Datastore;
   pd = false;
+  /** Both kinds assignable and counted (PD's /32 fallback). */
+  both = false;
   private nextEni = 0;
   /** Model: key → address, and address → when it started cooling. */
   readonly holder = new Map<string, string>();
@@ -278,9 +291,18 @@ class Harness {
         this.pd = !this.pd;
         ds.setPrefixDelegation(this.pd);
         break;
+      case 'toggleBothKinds':
+        this.both = !this.both;
+        ds.setAssignsBothKinds(this.both);
+        break;
       case 'exclude': {
         const id = this.eniId(op.eni);
         if (id) ds.setExcludedForPodIps(id, op.excluded);
+        break;
+      }
+      case 'drain': {
+        const id = this.eniId(op.eni);
+        if (id) ds.setDraining(id, op.draining);
         break;
       }
       case 'undoAssign': {
@@ -314,8 +336,9 @@ class Harness {
 
   /**
    * Where the next new assignment may land, from the state before it: the primary ENI when it has
-   * a free address of the current kind, else one of the most-assigned eligible ENIs; on it, one of
-   * its most-assigned non-full CIDRs; in it, the lowest free address. Null: nothing is free.
+   * a free address of the current kind, else one of the most-assigned eligible ENIs (draining ones
+   * only when no other is eligible); on it, one of its most-assigned non-full CIDRs; in it, the
+   * lowest free address. Null: nothing is free.
    */
   private expectedChoice(): {
     enis: string[];
@@ -323,14 +346,18 @@ class Harness {
     lowest: Map<string, string>;
   } | null {
     const snap = this.ds.describe(); // cooling addresses in a snapshot are all still cooling
-    const eligible: { id: string; primary: boolean; assigned: number }[] = [];
+    let eligible: { id: string; primary: boolean; draining: boolean; assigned: number }[] = [];
     const cidrs = new Map<string, string[]>();
     const lowest = new Map<string, string>();
     for (const eni of snap.enis) {
       if (eni.excludedForPodIps) continue;
-      const usable = eni.cidrs
-        .filter((c) => c.isPrefix === this.pd && c.addresses.length < c.size)
-        .map((c) => ({ c, assigned: c.addresses.filter((a) => a.state === 'assigned').length }));
+      const free = (prefix: boolean) =>
+        eni.cidrs
+          .filter((c) => c.isPrefix === prefix && c.addresses.length < c.size)
+          .map((c) => ({ c, assigned: c.addresses.filter((a) => a.state === 'assigned').length }));
+      // The mode's kind first; the other kind only when both are assignable.
+      let usable = free(this.pd);
+      if (usable.length === 0 && this.both) usable = free(!this.pd);
       if (usable.length === 0) continue;
       const top = Math.max(...usable.map((u) => u.assigned));
       cidrs.set(
@@ -351,10 +378,11 @@ class Harness {
       const assigned = eni.cidrs
         .flatMap((c) => c.addresses)
         .filter((a) => a.state === 'assigned').length;
-      eligible.push({ id: eni.id, primary: eni.isPrimary, assigned });
+      eligible.push({ id: eni.id, primary: eni.isPrimary, draining: eni.draining, assigned });
     }
     if (eligible.length === 0) return null;
-    const primary = eligible.find((e) => e.primary);
+    if (eligible.some((e) => !e.draining)) eligible = eligible.filter((e) => !e.draining);
+    const primary = eligible.find((e) => e.primary && !e.draining);
     if (primary) return { enis: [primary.id], cidrs, lowest };
     const most = Math.max(...eligible.map((e) => e.assigned));
     return { enis: eligible.filter((e) => e.assigned === most).map((e) => e.id), cidrs, lowest };
@@ -381,12 +409,14 @@ class Harness {
       cooldownMs: COOLDOWN,
       prefixDelegation: this.pd,
     });
+    fresh.setAssignsBothKinds(this.both);
     for (const eni of before.enis) {
       fresh.addEni({
         id: eni.id,
         deviceNumber: eni.deviceNumber,
         isPrimary: eni.isPrimary,
         excludedForPodIps: eni.excludedForPodIps,
+        draining: eni.draining,
       });
       for (const c of eni.cidrs) fresh.addCidr(eni.id, c.cidr, c.isPrefix);
     }
@@ -470,7 +500,7 @@ class Harness {
           recount.totalPrefixes++;
           if (assigned === 0) recount.freePrefixes++;
         }
-        if (!eni.excludedForPodIps && c.isPrefix === this.pd) {
+        if (!eni.excludedForPodIps && !eni.draining && (this.both || c.isPrefix === this.pd)) {
           recount.totalIPs += c.size;
           recount.assignedIPs += assigned;
           recount.coolingIPs += cooling;
