@@ -249,14 +249,19 @@ export class DaemonProcess {
   metricsAddress: string | undefined;
   introspectionAddress: string | undefined;
 
-  constructor(env: Record<string, string>, logPath: string, socketPath: string) {
+  /**
+   * `netns`: run the daemon inside that network namespace (`ip netns exec` execs too, so the
+   * death signal and the pid still belong to the daemon).
+   */
+  constructor(env: Record<string, string>, logPath: string, socketPath: string, netns?: string) {
     this.logPath = logPath;
     this.socketPath = socketPath;
     // Through setpriv (it execs, so the pid stays the daemon's) the kernel SIGKILLs the daemon
     // if this test process dies without cleaning up (e.g. a worker killed on timeout).
+    const inNamespace = netns ? ['ip', 'netns', 'exec', netns] : [];
     const command = existsSync(SETPRIV)
-      ? [SETPRIV, '--pdeathsig', 'KILL', process.execPath, BIN, 'run']
-      : [process.execPath, BIN, 'run'];
+      ? [SETPRIV, '--pdeathsig', 'KILL', ...inNamespace, process.execPath, BIN, 'run']
+      : [...inNamespace, process.execPath, BIN, 'run'];
     this.child = spawn(command[0]!, command.slice(1), {
       cwd: REPO,
       env,
@@ -448,11 +453,21 @@ export class TestNode {
   readonly env: Record<string, string>;
   readonly daemons: DaemonProcess[] = [];
 
-  constructor(world: World, instance: SimInstance, dir: string, env: Record<string, string>) {
+  /** The network namespace its daemons run in; undefined: this process's. */
+  readonly netns: string | undefined;
+
+  constructor(
+    world: World,
+    instance: SimInstance,
+    dir: string,
+    env: Record<string, string>,
+    netns?: string,
+  ) {
     this.world = world;
     this.instance = instance;
     this.dir = dir;
     this.env = { ...baseEnv(world.region, instance, dir), ...env };
+    this.netns = netns;
   }
 
   get socketPath(): string {
@@ -475,7 +490,12 @@ export class TestNode {
       ...extraEnv,
     };
     for (const [key, value] of Object.entries(env)) if (value === '') delete env[key];
-    const daemon = new DaemonProcess(env, logPath, env.IPAMD_GRPC_SOCKET ?? this.socketPath);
+    const daemon = new DaemonProcess(
+      env,
+      logPath,
+      env.IPAMD_GRPC_SOCKET ?? this.socketPath,
+      this.netns,
+    );
     this.daemons.push(daemon);
     return daemon;
   }
@@ -597,7 +617,13 @@ export class World {
 
   /** Launches an instance and gives it a fresh state directory. */
   async node(
-    options: { instanceType?: string; subnetId?: string; env?: Record<string, string> } = {},
+    options: {
+      instanceType?: string;
+      subnetId?: string;
+      env?: Record<string, string>;
+      /** Run its daemons in this network namespace. */
+      netns?: string;
+    } = {},
   ): Promise<TestNode> {
     const instance = await this.region.launchInstance({
       instanceType: options.instanceType ?? 'm5.large',
@@ -605,7 +631,7 @@ export class World {
     });
     // Short: a Unix socket path must stay under 108 bytes.
     const dir = mkdtempSync(join(tmpdir(), 'ipamd-it-'));
-    const node = new TestNode(this, instance, dir, options.env ?? {});
+    const node = new TestNode(this, instance, dir, options.env ?? {}, options.netns);
     this.nodes.push(node);
     return node;
   }
