@@ -1,13 +1,12 @@
 import type { Ec2Port } from '../aws/ec2-port.ts';
 import type { ImdsPort, InstanceIdentity } from '../aws/imds-port.ts';
 import type { CheckpointFs } from '../checkpoint/checkpoint-fs.ts';
+import { JournaledDatastore } from '../checkpoint/journaled-datastore.ts';
 import { checkpointPath } from '../checkpoint/paths.ts';
 import { type RestoreReport, restoreCheckpoint } from '../checkpoint/restore.ts';
-import { renderCheckpoint } from '../checkpoint/snapshot.ts';
 import { CheckpointWriter } from '../checkpoint/writer.ts';
 import type { Config } from '../config/types.ts';
 import type { HostNetwork } from '../host/host-network.ts';
-import { Datastore } from '../ipam/datastore.ts';
 import { type EniRetrySchedules, REFERENCE_ENI_RETRY_SCHEDULES } from '../ipam/eni/backoff.ts';
 import { isSubnetExcluded } from '../ipam/eni/subnets.ts';
 import { eniDescription } from '../ipam/eni/tags.ts';
@@ -168,7 +167,7 @@ export async function initNode(deps: NodePorts): Promise<InitializedNode> {
     if (eni.subnetCidr) actions.noteSubnetCidr(eni.subnetId, eni.subnetCidr);
 
   const pools = managedCards.map((card) => {
-    const datastore = new Datastore({
+    const datastore = new JournaledDatastore({
       clock: scheduler,
       cooldownMs: config.ipCooldownSeconds * 1000,
       networkCard: card,
@@ -176,7 +175,10 @@ export async function initNode(deps: NodePorts): Promise<InitializedNode> {
     });
     const checkpoint = new CheckpointWriter({
       path: checkpointPath(config.backingStorePath, card),
-      render: () => renderCheckpoint(datastore),
+      datastore,
+      after: (ms, fn) => scheduler.after(ms, fn),
+      onCompactionError: (err) =>
+        logger.warn({ card, err }, 'checkpoint compaction failed; the journal holds every change'),
       ...(deps.checkpointFs ? { fs: deps.checkpointFs } : {}),
     });
     return new CardPool({
