@@ -2,8 +2,10 @@ import type { AppendFile } from './checkpoint-fs.ts';
 
 /**
  * The journal file this process appends to, with how long it is known to be. An append that
- * fails may have left part of its record behind; the next append first cuts the file back to its
- * known length, so a failed write never becomes damage in the middle of the journal.
+ * fails may have left its record, or part of it, behind: the file is cut back to its known length
+ * before the failure is reported, so a commit reported as failed is not replayed after a restart,
+ * and a failed write never becomes damage in the middle of the journal. When even that cut fails,
+ * the next append tries it again first (until then a crash could replay the failed commit).
  */
 export class OpenJournal {
   private readonly file: AppendFile;
@@ -30,7 +32,9 @@ export class OpenJournal {
     try {
       await this.file.appendDurably(frame);
     } catch (error) {
-      this.damaged = true;
+      await this.file.truncate(this.knownLength).catch(() => {
+        this.damaged = true;
+      });
       throw error;
     }
     this.knownLength += Buffer.byteLength(frame, 'utf8');

@@ -107,6 +107,13 @@ export class CheckpointWriter {
   private cancelCompactionTimer: (() => void) | undefined;
   /** The last compaction failed: the next one waits for the timer, whatever the journal's size. */
   private compactionFailed = false;
+  /**
+   * A write failed: the changes it carried and the undos of its callers are to be written
+   * without waiting for the next commit (a crash must not find a failed change in a snapshot
+   * without its undo for longer than that).
+   */
+  private repairDue = false;
+  private cancelRepairTimer: (() => void) | undefined;
   private snapshotOnly = false;
   private readonly stats = { writes: 0, failures: 0, compactions: 0, compactionFailures: 0 };
 
@@ -192,7 +199,7 @@ export class CheckpointWriter {
 
   private kick(): void {
     if (this.busy || this.kicked) return;
-    if (this.waiting.length === 0 && this.tasks.length === 0) {
+    if (!this.batchDue() && this.tasks.length === 0) {
       this.settleIdle();
       return;
     }
@@ -205,8 +212,7 @@ export class CheckpointWriter {
 
   private async runNext(): Promise<void> {
     if (this.busy) return;
-    const task =
-      this.tasks.shift() ?? (this.waiting.length > 0 ? () => this.commitBatch() : undefined);
+    const task = this.tasks.shift() ?? (this.batchDue() ? () => this.commitBatch() : undefined);
     if (!task) {
       this.settleIdle();
       return;
@@ -224,11 +230,15 @@ export class CheckpointWriter {
     settle();
   }
 
+  private batchDue(): boolean {
+    return this.waiting.length > 0 || this.repairDue;
+  }
+
   private isIdle(): boolean {
     return (
       !this.busy &&
       !this.kicked &&
-      this.waiting.length === 0 &&
+      !this.batchDue() &&
       this.tasks.length === 0 &&
       this.compacting === undefined
     );
@@ -246,6 +256,7 @@ export class CheckpointWriter {
   private async commitBatch(): Promise<() => void> {
     const batch = this.waiting;
     this.waiting = [];
+    this.repairDue = false;
     let failure: { error: unknown } | undefined;
     try {
       let wrote = true;
@@ -256,6 +267,8 @@ export class CheckpointWriter {
     } catch (error) {
       this.stats.failures++;
       failure = { error };
+      if (batch.length > 0) this.repairDue = true;
+      else this.retryRepairLater();
     }
     return () => {
       for (const waiter of batch) {
@@ -263,6 +276,15 @@ export class CheckpointWriter {
         else waiter.resolve();
       }
     };
+  }
+
+  /** A repair write failed too (the disk is failing): try again after a pause, not in a loop. */
+  private retryRepairLater(): void {
+    this.cancelRepairTimer ??= this.after(this.compactAfterMs, () => {
+      this.cancelRepairTimer = undefined;
+      this.repairDue = true;
+      this.kick();
+    });
   }
 
   /**

@@ -37,8 +37,11 @@ export class MemoryFs implements CheckpointFs {
   failWith: (op: FsOp, path: string) => Error | undefined = () => undefined;
   /** Return a promise to make that operation wait for it. */
   gate: (op: FsOp, path: string) => Promise<void> | undefined = () => undefined;
+  /** Called as each operation begins, before it changes anything (e.g. to copy the files as a crash there would leave them). */
+  onStep: (op: FsOp, path: string) => void = () => undefined;
 
   private async step(op: FsOp, path: string): Promise<void> {
+    this.onStep(op, path);
     this.log.push(`${op} ${path}`);
     const wait = this.gate(op, path);
     if (wait) await wait;
