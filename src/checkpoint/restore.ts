@@ -85,7 +85,7 @@ export async function restoreCheckpoint(options: RestoreOptions): Promise<Restor
       throw new CheckpointError(
         'dropped-write',
         path,
-        `cannot record ${evidence.length} dropped allocation(s) or journal bytes in ${droppedFile}, so the checkpoint is not rewritten: ${(error as Error).message}`,
+        `cannot record ${outcome.dropped.length} dropped allocation(s)${tornTail ? ' and the torn end of the journal' : ''} in ${droppedFile}, so the checkpoint is not rewritten: ${(error as Error).message}`,
         { cause: error },
       );
     }
