@@ -1,0 +1,183 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scanFrames } from '../../../src/checkpoint/journal-frame.ts';
+import { decodeRecord } from '../../../src/checkpoint/journal-records.ts';
+import {
+  addRequest,
+  type DaemonProcess,
+  delRequest,
+  ipOf,
+  type TestNode,
+  waitFor,
+  withWorld,
+} from './harness.ts';
+
+/**
+ * The checkpoint journal with a real daemon process: SIGKILL in the middle of a compaction (the
+ * snapshot being rewritten in the background), then a restart; and what the reference would
+ * read after a downgrade — the snapshot alone — after a crash and while terminating.
+ */
+
+const PODS = 20;
+/** How long a compaction may take to start: its timer is 1 s after a commit; a loaded box lags. */
+const COMPACTION_DEADLINE_MS = 10_000;
+
+/** Where in a compaction the kill lands, watched from outside by polling the state directory. */
+const KILL_POINTS = {
+  'while the new snapshot is being written': (dir: string) =>
+    readdirSync(dir).some((name) => /^ipam\.json\.tmp\d+$/.test(name)),
+  'once the base naming it is in the journal': (dir: string, journalBytes: number) =>
+    statSync(join(dir, 'ipam.json.journal')).size > journalBytes,
+  'while the journal is being rewritten': (dir: string) =>
+    readdirSync(dir).some((name) => /^ipam\.json\.journal\.tmp\d+$/.test(name)),
+} as const;
+
+/**
+ * Spins (the daemon is another process) until `reached` holds, then SIGKILLs at once. Nothing
+ * else runs in this process meanwhile: the kill follows the change it saw within microseconds.
+ */
+function killWhen(daemon: DaemonProcess, reached: () => boolean): boolean {
+  const deadline = Date.now() + COMPACTION_DEADLINE_MS;
+  while (Date.now() < deadline) {
+    let hit = false;
+    try {
+      hit = reached();
+    } catch {
+      // a file renamed away between listing and stat
+    }
+    if (hit) {
+      process.kill(daemon.pid, 'SIGKILL');
+      return true;
+    }
+  }
+  daemon.signal('SIGKILL');
+  return false;
+}
+
+/** What the files left show about where the kill landed. */
+function leftBehind(node: TestNode): string {
+  const names = readdirSync(node.dir).filter((n) => n.startsWith('ipam.json'));
+  const journal = join(node.dir, 'ipam.json.journal');
+  const bases = existsSync(journal)
+    ? scanFrames(readFileSync(journal)).frames.filter(
+        (f) => decodeRecord(f.payload).kind === 'base',
+      ).length
+    : 0;
+  return `${names.sort().join(', ')}; ${bases} base record(s) in the journal`;
+}
+
+describe('journal: SIGKILL during compaction, then restart', () => {
+  for (const [point, reached] of Object.entries(KILL_POINTS)) {
+    it(`killed ${point}: no acknowledged ADD or DEL lost, no address given twice`, async () => {
+      await withWorld({}, async (world) => {
+        const node = await world.node({ instanceType: 'm5.large' });
+        const first = await node.start();
+        const { client } = first;
+        const ips = new Map<string, string>();
+        for (let i = 0; i < PODS; i++) {
+          ips.set(`pod-${i}`, ipOf(await client.addNetwork(addRequest(`pod-${i}`))));
+        }
+        const deleted = ['pod-3', 'pod-7'];
+        for (const name of deleted) {
+          expect((await client.delNetwork(delRequest(name))).Success).toBe(true);
+          ips.delete(name);
+        }
+        // Every ADD and DEL is in the journal; the snapshot is rewritten within about a second.
+        const journalBytes = statSync(join(node.dir, 'ipam.json.journal')).size;
+        const killedInTime = killWhen(first, () => reached(node.dir, journalBytes));
+        await first.exited;
+        first.closeClient();
+        const left = leftBehind(node);
+        console.info(
+          `[journal] killed ${point}: ${killedInTime ? 'at the point' : 'late'}; left ${left}`,
+        );
+        expect(killedInTime).toBe(true);
+
+        // What the killed daemon left restores every acknowledged change.
+        const inFiles = new Map(node.checkpoint().allocations.map((a) => [a.containerID, a.ip]));
+        for (const [name, ip] of ips) expect(inFiles.get(`cid-${name}`), name).toBe(ip);
+        for (const name of deleted) expect(inFiles.has(`cid-${name}`), name).toBe(false);
+
+        const second = await node.start();
+        const restored = second.findLog('checkpoint restored');
+        expect(restored).toMatchObject({ fresh: false, dropped: 0 });
+        // A temp file the kill left is gone; nothing is left for evidence (a kill tears no write).
+        expect(readdirSync(node.dir).filter((n) => n.includes('.tmp'))).toEqual([]);
+        expect(existsSync(`${node.checkpointPath}.dropped`)).toBe(false);
+        for (const [name, ip] of ips) {
+          expect(ipOf(await second.client.addNetwork(addRequest(name))), name).toBe(ip);
+        }
+        for (const name of deleted) {
+          const again = await second.client.delNetwork(delRequest(name)).catch((e: unknown) => e);
+          expect((again as { details?: string }).details, name).toContain('datastore: unknown pod');
+        }
+        // The node fills up: every address goes to one pod only, across both runs.
+        const owners = new Map([...ips].map(([name, ip]) => [ip, name]));
+        for (let i = PODS; i < PODS + 5; i++) {
+          const ip = ipOf(await second.client.addNetwork(addRequest(`pod-${i}`)));
+          expect(owners.get(ip), `${ip} for pod-${i}`).toBeUndefined();
+          owners.set(ip, `pod-${i}`);
+        }
+        expect(await second.stop()).toEqual({ code: 0, signal: null });
+        // A clean stop leaves the reference's files only: the whole snapshot, no journal.
+        expect(readdirSync(node.dir).filter((n) => n.startsWith('ipam.json'))).toEqual([
+          'ipam.json',
+        ]);
+        expect(node.snapshot().allocations).toHaveLength(owners.size);
+      });
+    }, 90_000);
+  }
+});
+
+describe('journal: what the reference reads after a downgrade (the snapshot alone)', () => {
+  it('after a crash: at most one compaction behind — it catches up without a clean stop', async () => {
+    await withWorld({}, async (world) => {
+      const node = await world.node({ instanceType: 'm5.large' });
+      const daemon = await node.start();
+      for (let i = 0; i < 12; i++) ipOf(await daemon.client.addNetwork(addRequest(`pod-${i}`)));
+      expect((await daemon.client.delNetwork(delRequest('pod-4'))).Success).toBe(true);
+      const durable = () =>
+        node
+          .checkpoint()
+          .allocations.map((a) => `${a.containerID}=${a.ip}`)
+          .sort()
+          .join(' ');
+      const seenByReference = () =>
+        node
+          .snapshot()
+          .allocations.map((a) => `${a.containerID}=${a.ip}`)
+          .sort()
+          .join(' ');
+      expect(durable().split(' ')).toHaveLength(11);
+      await waitFor('the snapshot to catch up with the journal', () =>
+        seenByReference() === durable() ? true : undefined,
+      );
+      expect(await daemon.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(node.snapshot().version).toBe('vpc-cni-ipam/1');
+      expect(seenByReference()).toBe(durable());
+    });
+  }, 60_000);
+
+  it('once terminating (SIGTERM), every acknowledged change is in the snapshot before the reply', async () => {
+    await withWorld({}, async (world) => {
+      const node = await world.node({ instanceType: 'm5.large' });
+      const daemon = await node.start();
+      for (let i = 0; i < 5; i++) ipOf(await daemon.client.addNetwork(addRequest(`pod-${i}`)));
+      daemon.signal('SIGTERM');
+      await waitFor('the terminating log line', () =>
+        daemon.logLines().find((l) => String(l.msg).startsWith('terminating')),
+      );
+      for (let i = 5; i < 8; i++) {
+        const ip = ipOf(await daemon.client.addNetwork(addRequest(`pod-${i}`)));
+        expect(node.snapshot().allocations).toContainEqual({ containerID: `cid-pod-${i}`, ip });
+      }
+      expect((await daemon.client.delNetwork(delRequest('pod-0'))).Success).toBe(true);
+      expect(node.snapshot().allocations.map((a) => a.containerID)).not.toContain('cid-pod-0');
+      expect(existsSync(`${node.checkpointPath}.journal`)).toBe(false);
+      // Killed at the end of its grace period: the reference finds every pod.
+      expect(await daemon.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(node.snapshot().allocations).toHaveLength(7);
+    });
+  }, 60_000);
+});
