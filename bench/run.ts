@@ -17,6 +17,7 @@ const BENCHES: readonly { name: string; load: () => Promise<BenchModule> }[] = [
   { name: 'allocator-processes', load: () => import('./allocator-processes.ts') },
   { name: 'memory-latency', load: () => import('./memory-latency.ts') },
   { name: 'footprint', load: () => import('./footprint.ts') },
+  { name: 'commit', load: () => import('./commit.ts') },
 ];
 
 const wanted = process.argv.slice(2);

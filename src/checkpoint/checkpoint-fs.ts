@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, write } from 'node:fs';
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 
 /**
@@ -15,7 +15,7 @@ export interface WritableFile {
 /** The journal, open for appending: every write goes to the end of the file. */
 export interface AppendFile {
   /** Appends `data` and returns once it is durable (write + fdatasync, or one O_DSYNC write). */
-  appendDurably(data: string): Promise<void>;
+  appendDurably(data: Uint8Array): Promise<void>;
   /** Cuts the file to `length` bytes, durably. */
   truncate(length: number): Promise<void>;
   close(): Promise<void>;
@@ -60,15 +60,30 @@ const JOURNAL_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_DSYN
 async function openJournal(path: string): Promise<AppendFile> {
   const handle = await open(path, JOURNAL_FLAGS);
   return {
-    appendDurably: async (data) => {
-      await handle.writeFile(data, 'utf8');
-    },
+    appendDurably: (data) => writeAll(handle.fd, data),
     truncate: async (length) => {
       await handle.truncate(length);
       await handle.sync();
     },
     close: () => handle.close(),
   };
+}
+
+/**
+ * The whole buffer, with the callback API: one thread-pool trip and no promise machinery per
+ * write (FileHandle.writeFile costs several) on the path every pod start waits on.
+ */
+function writeAll(fd: number, data: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const from = (offset: number) => {
+      write(fd, data, offset, data.length - offset, null, (error, written) => {
+        if (error) reject(error);
+        else if (offset + written < data.length) from(offset + written);
+        else resolve();
+      });
+    };
+    from(0);
+  });
 }
 
 export const nodeCheckpointFs: CheckpointFs = {

@@ -22,10 +22,17 @@ const MAX_LENGTH_DIGITS = 10;
 const CRC_DIGITS = 8;
 
 export function encodeFrame(payload: string): string {
+  return frameBytes(payload).toString('utf8');
+}
+
+/** encodeFrame's bytes, as the journal file gets them. */
+export function frameBytes(payload: string): Buffer {
   const bytes = Buffer.from(payload, 'utf8');
   const crc = crc32(bytes).toString(16).padStart(CRC_DIGITS, '0');
-  return `${bytes.length} ${crc} ${payload}\n`;
+  return Buffer.concat([Buffer.from(`${bytes.length} ${crc} `, 'latin1'), bytes, NEWLINE_BYTE]);
 }
+
+const NEWLINE_BYTE = Buffer.from('\n');
 
 export interface Frame {
   /** Byte offset of the record's first byte in the file. */

@@ -23,8 +23,8 @@ export class OpenJournal {
     return this.knownLength;
   }
 
-  /** Appends one framed record durably. */
-  async append(frame: string): Promise<void> {
+  /** Appends one framed record (frameBytes) durably. */
+  async append(frame: Uint8Array): Promise<void> {
     if (this.damaged) {
       await this.file.truncate(this.knownLength);
       this.damaged = false;
@@ -37,7 +37,7 @@ export class OpenJournal {
       });
       throw error;
     }
-    this.knownLength += Buffer.byteLength(frame, 'utf8');
+    this.knownLength += frame.length;
   }
 
   close(): Promise<void> {

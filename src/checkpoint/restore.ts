@@ -6,7 +6,7 @@ import { type CheckpointFs, nodeCheckpointFs } from './checkpoint-fs.ts';
 import { type JournalFound, readDurableCheckpoint } from './durable-checkpoint.ts';
 import { CheckpointError } from './errors.ts';
 import { encodeGoString } from './go-json.ts';
-import { encodeFrame } from './journal-frame.ts';
+import { frameBytes } from './journal-frame.ts';
 import { encodeBase, snapshotHash } from './journal-records.ts';
 import { encodeJsonLossless } from './json-lossless.ts';
 import { removeLeftoverTemps } from './leftover-temps.ts';
@@ -142,7 +142,7 @@ async function retireJournal(
     const journal = await fs.openJournal(found.path);
     try {
       if (found.tornTail) await journal.truncate(found.validEnd);
-      await journal.appendDurably(encodeFrame(encodeBase(snapshotHash(text), found.validEnd)));
+      await journal.appendDurably(frameBytes(encodeBase(snapshotHash(text), found.validEnd)));
     } finally {
       await journal.close();
     }

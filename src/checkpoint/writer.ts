@@ -6,7 +6,7 @@ import {
   writeTempFile,
 } from './atomic-write.ts';
 import { type CheckpointFs, nodeCheckpointFs } from './checkpoint-fs.ts';
-import { encodeFrame } from './journal-frame.ts';
+import { frameBytes } from './journal-frame.ts';
 import { encodeBase, encodeCommit, encodeHeader, snapshotHash } from './journal-records.ts';
 import type { JournaledDatastore } from './journaled-datastore.ts';
 import { OpenJournal } from './open-journal.ts';
@@ -49,7 +49,7 @@ interface Compaction {
   readonly journal: OpenJournal;
   readonly from: number;
   /** Commit records appended since the render: the next journal starts with them. */
-  readonly carry: string[];
+  readonly carry: Buffer[];
 }
 
 const realAfter = (ms: number, fn: () => void): (() => void) => {
@@ -294,7 +294,7 @@ export class CheckpointWriter {
   private async appendCommit(journal: OpenJournal): Promise<boolean> {
     const changes = this.datastore.takeChanges();
     if (changes.length === 0) return false;
-    const frame = encodeFrame(encodeCommit(changes));
+    const frame = frameBytes(encodeCommit(changes));
     try {
       await journal.append(frame);
     } catch (error) {
@@ -303,7 +303,7 @@ export class CheckpointWriter {
       this.datastore.restoreChanges(changes);
       throw error;
     }
-    this.sinceSnapshot += Buffer.byteLength(frame, 'utf8');
+    this.sinceSnapshot += frame.length;
     this.compaction?.carry.push(frame);
     this.scheduleCompaction();
     return true;
@@ -315,12 +315,9 @@ export class CheckpointWriter {
     const text = renderCheckpoint(this.datastore);
     try {
       await writeFileAtomic(this.path, text, this.fs, this.tempSuffix);
-      const header = encodeFrame(encodeHeader(snapshotHash(text)));
-      await writeFileAtomic(this.journalPath, header, this.fs, this.tempSuffix);
-      this.journal = new OpenJournal(
-        await this.fs.openJournal(this.journalPath),
-        Buffer.byteLength(header, 'utf8'),
-      );
+      const header = frameBytes(encodeHeader(snapshotHash(text)));
+      await writeFileAtomic(this.journalPath, header.toString('utf8'), this.fs, this.tempSuffix);
+      this.journal = new OpenJournal(await this.fs.openJournal(this.journalPath), header.length);
       this.sinceSnapshot = 0;
     } catch (error) {
       this.datastore.restoreChanges(taken);
@@ -367,7 +364,7 @@ export class CheckpointWriter {
     from: number,
   ): Promise<void> {
     try {
-      await journal.append(encodeFrame(encodeBase(snapshotHash(text), from)));
+      await journal.append(frameBytes(encodeBase(snapshotHash(text), from)));
     } catch (error) {
       await this.fs.unlink(temp).catch(() => undefined);
       throw error;
@@ -442,8 +439,13 @@ export class CheckpointWriter {
    * commit starts a new journal.
    */
   private async rotate(compaction: Compaction, hash: string): Promise<void> {
-    const content = encodeFrame(encodeHeader(hash)) + compaction.carry.join('');
-    const temp = await writeTempFile(this.journalPath, content, this.fs, this.tempSuffix);
+    const content = Buffer.concat([frameBytes(encodeHeader(hash)), ...compaction.carry]);
+    const temp = await writeTempFile(
+      this.journalPath,
+      content.toString('utf8'),
+      this.fs,
+      this.tempSuffix,
+    );
     try {
       await this.fs.rename(temp, this.journalPath);
     } catch (error) {
@@ -454,11 +456,8 @@ export class CheckpointWriter {
     this.journal = undefined;
     await compaction.journal.close().catch(() => undefined);
     await this.fs.syncDir(dirname(this.journalPath));
-    this.journal = new OpenJournal(
-      await this.fs.openJournal(this.journalPath),
-      Buffer.byteLength(content, 'utf8'),
-    );
-    this.sinceSnapshot = Buffer.byteLength(compaction.carry.join(''), 'utf8');
+    this.journal = new OpenJournal(await this.fs.openJournal(this.journalPath), content.length);
+    this.sinceSnapshot = compaction.carry.reduce((n, frame) => n + frame.length, 0);
   }
 }
 

@@ -1,9 +1,26 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../../src/checkpoint/format.ts';
 import { scanFrames } from '../../../src/checkpoint/journal-frame.ts';
 import { decodeRecord, snapshotHash } from '../../../src/checkpoint/journal-records.ts';
+import { JournaledDatastore } from '../../../src/checkpoint/journaled-datastore.ts';
+import { restoreCheckpoint } from '../../../src/checkpoint/restore.ts';
 import { renderCheckpoint } from '../../../src/checkpoint/snapshot.ts';
-import { held, JournalRig, key, meta, PATH, turn } from './journal-rig.ts';
+import { CheckpointWriter } from '../../../src/checkpoint/writer.ts';
+import { ManualClock } from '../../../src/ipam/clock.ts';
+import {
+  emptyLike,
+  held,
+  inventoryOf,
+  JournalRig,
+  key,
+  meta,
+  PATH,
+  T0,
+  turn,
+} from './journal-rig.ts';
 import { deferred, type FsOp } from './memory-fs.ts';
 
 const JOURNAL = `${PATH}.journal`;
@@ -268,5 +285,46 @@ describe('what the reference reads (the snapshot alone)', () => {
     expect(rig.fs.files.get(PATH)).toBe(renderCheckpoint(rig.ds));
     expect(rig.fs.others(PATH)).toEqual([]);
     expect(rig.compactionDue).toBe(false);
+  });
+});
+
+describe('on a real filesystem', () => {
+  it('commits, a compaction with commits around it, close: a restart restores the live state', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'journal-writer-'));
+    try {
+      const path = join(dir, 'ipam.json');
+      const clock = new ManualClock(T0);
+      const ds = new JournaledDatastore({ clock, cooldownMs: 30_000, prefixDelegation: true });
+      ds.addEni({ id: 'eni-1', deviceNumber: 0, isPrimary: true });
+      ds.addCidr('eni-1', '10.0.1.0/28', true);
+      let compact: (() => void) | undefined;
+      const writer = new CheckpointWriter({
+        path,
+        datastore: ds,
+        after: (_ms, fn) => {
+          compact = fn;
+          return () => undefined;
+        },
+      });
+      const add = async (i: number) => {
+        ds.assign(key(i), meta(i));
+        await writer.commit();
+      };
+      for (let i = 0; i < 6; i++) await add(i);
+      ds.unassign(key(2));
+      await writer.commit();
+      compact?.();
+      await add(6);
+      await writer.idle();
+      expect(await readFile(`${path}.journal`, 'utf8')).toMatch(/^\d+ [0-9a-f]{8} \{"journal":/);
+      const restored = emptyLike(inventoryOf(ds), clock);
+      await restoreCheckpoint({ path, datastore: restored, liveLinkNames: undefined });
+      expect(held(restored)).toEqual(held(ds));
+      await writer.close();
+      expect(await readdir(dir)).toEqual(['ipam.json']);
+      expect(await readFile(path, 'utf8')).toBe(renderCheckpoint(ds));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

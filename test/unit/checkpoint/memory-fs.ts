@@ -76,7 +76,7 @@ export class MemoryFs implements CheckpointFs {
     return {
       appendDurably: async (data) => {
         await this.step('write', path);
-        this.files.set(path, (this.files.get(path) ?? '') + data);
+        this.files.set(path, (this.files.get(path) ?? '') + Buffer.from(data).toString('utf8'));
         await this.step('sync', path);
       },
       truncate: async (length) => {
