@@ -23,9 +23,9 @@ import { median } from './allocator.ts';
  * floor = echo pair + 2 × durable append (ADD and DEL each wait for one commit).
  *
  * Every daemon (both pod counts of every build measured), the echo server and the append floor
- * are measured in turn, a block of samples each, round after round, so that drift and whatever
- * else the machine is doing meanwhile hit all of them alike; each figure is the median of its
- * samples. The checkpoints go to the repository's filesystem (bench/results/) and to tmpfs
+ * are measured in turn, a block of samples each, round after round (the daemons' order rotated
+ * every round), so that drift and whatever else the machine is doing meanwhile hit all of them
+ * alike; each figure is the median of its samples. The checkpoints go to the repository's filesystem (bench/results/) and to tmpfs
  * (/dev/shm). `COMMIT_BENCH_BASELINE=<checkout>` adds the daemons of another build (a checkout of
  * another commit with its bundle built: `npm run bundle` there), e.g. the commit before the
  * checkpoint journal.
@@ -253,7 +253,9 @@ async function measure(
     const fdatasyncMs: number[] = [];
     const dsyncMs: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      for (const daemon of daemons) {
+      // Each round starts with another daemon: none always follows the same neighbour.
+      const order = daemons.map((_, i) => daemons[(i + round) % daemons.length]!);
+      for (const daemon of order) {
         for (let i = 0; i < BLOCK; i++) {
           const t = process.hrtime.bigint();
           await addDel(daemon.client);

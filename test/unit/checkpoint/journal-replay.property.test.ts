@@ -23,7 +23,8 @@ import type { FsOp } from './memory-fs.ts';
  */
 
 const PODS = 14;
-const RUNS = Number(process.env.JOURNAL_PROPERTY_RUNS ?? 25);
+/** `npm run test:soak` (VPC_IPAMD_SOAK=1) runs many more sequences. */
+const RUNS = Number(process.env.JOURNAL_PROPERTY_RUNS ?? (process.env.VPC_IPAMD_SOAK ? 2000 : 25));
 
 type Op =
   | { readonly kind: 'add' | 'del'; readonly pod: number; readonly wait: boolean }
