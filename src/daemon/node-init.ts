@@ -213,13 +213,17 @@ export async function initNode(deps: NodePorts): Promise<InitializedNode> {
     });
     restoreReports.set(pool.card, report);
     if (report.rulesToPrune.length > 0) await host.prunePodRules(report.rulesToPrune);
-    logger.info(
+    // A torn journal end (kept in .dropped) or a journal set aside is worth an operator's look.
+    const journalTrouble = report.journal?.tornTailBytes || report.journal?.keptAs;
+    logger[journalTrouble ? 'warn' : 'info'](
       {
         card: pool.card,
         fresh: report.fresh,
         restored: report.restored.length,
         dropped: report.dropped.length,
         droppedFile: report.droppedFile,
+        journal: report.journal,
+        removedTempFiles: report.removedTempFiles,
       },
       'checkpoint restored',
     );

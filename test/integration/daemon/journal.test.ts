@@ -1,8 +1,17 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scanFrames } from '../../../src/checkpoint/journal-frame.ts';
-import { decodeRecord } from '../../../src/checkpoint/journal-records.ts';
+import { combineCheckpoint } from '../../../src/checkpoint/durable-checkpoint.ts';
+import { encodeCheckpoint } from '../../../src/checkpoint/format.ts';
+import { frameBytes, scanFrames } from '../../../src/checkpoint/journal-frame.ts';
+import { decodeRecord, encodeCommit, freeChange } from '../../../src/checkpoint/journal-records.ts';
 import {
   addRequest,
   type DaemonProcess,
@@ -194,6 +203,101 @@ describe('journal: what the reference reads after a downgrade (the snapshot alon
       // Killed at the end of its grace period: the reference finds every pod.
       expect(await daemon.kill()).toEqual({ code: null, signal: 'SIGKILL' });
       expect(node.snapshot().allocations).toHaveLength(7);
+    });
+  }, 60_000);
+});
+
+describe('journal: damage found at start-up (real daemon)', () => {
+  /** A daemon that took `pods` ADDs and was killed: their commits are in its journal. */
+  async function killedWith(node: TestNode, pods: number): Promise<Map<string, string>> {
+    const daemon = await node.start();
+    const ips = new Map<string, string>();
+    for (let i = 0; i < pods; i++) {
+      ips.set(`pod-${i}`, ipOf(await daemon.client.addNetwork(addRequest(`pod-${i}`))));
+    }
+    await daemon.kill();
+    return ips;
+  }
+
+  it('a torn end: cut, kept in .dropped, a warning; every acknowledged ADD restored', async () => {
+    await withWorld({}, async (world) => {
+      const node = await world.node({ instanceType: 'm5.large' });
+      const ips = await killedWith(node, 4);
+      const torn = frameBytes(encodeCommit([freeChange('10.9.9.9')])).subarray(0, 30);
+      appendFileSync(`${node.checkpointPath}.journal`, torn);
+      const daemon = await node.start();
+      const line = daemon.findLog('checkpoint restored');
+      expect(line).toMatchObject({ level: 'warn', journal: { tornTailBytes: 30 } });
+      const [evidence] = readFileSync(`${node.checkpointPath}.dropped`, 'utf8').trim().split('\n');
+      expect(JSON.parse(evidence!)).toMatchObject({
+        reason: 'torn-journal-tail',
+        journalTail: Buffer.from(torn).toString('base64'),
+      });
+      for (const [name, ip] of ips) {
+        expect(ipOf(await daemon.client.addNetwork(addRequest(name))), name).toBe(ip);
+      }
+    });
+  }, 60_000);
+
+  it('downgraded and upgraded again: the journal does not continue what the reference wrote; kept aside, not replayed', async () => {
+    await withWorld({}, async (world) => {
+      const node = await world.node({ instanceType: 'm5.large' });
+      const ips = await killedWith(node, 4);
+      // The reference ran meanwhile (it knew every pod: say it took over after a SIGTERM, which
+      // leaves an exact snapshot); pod-0 and pod-1 went, and it rewrote the file its way.
+      const knownToIt = combineCheckpoint(
+        node.checkpointPath,
+        readFileSync(node.checkpointPath, 'utf8'),
+        readFileSync(`${node.checkpointPath}.journal`),
+      ).state!.allocations.map((a) => a.entry);
+      const kept = knownToIt.filter(
+        (entry) => entry.containerID !== 'cid-pod-0' && entry.containerID !== 'cid-pod-1',
+      );
+      expect(kept).toHaveLength(2);
+      writeFileSync(node.checkpointPath, encodeCheckpoint({ allocations: kept, cooldown: [] }));
+      const daemon = await node.start();
+      const line = daemon.findLog('checkpoint restored');
+      expect(line).toMatchObject({ level: 'warn', journal: { commitsReplayed: 0 } });
+      const keptAs = (line?.journal as { keptAs?: string } | undefined)?.keptAs ?? '';
+      expect(keptAs).toMatch(/ipam\.json\.journal\.unmatched-\d+$/);
+      expect(existsSync(keptAs)).toBe(true);
+      expect(
+        node
+          .checkpoint()
+          .allocations.map((a) => a.containerID)
+          .sort(),
+      ).toEqual(['cid-pod-2', 'cid-pod-3']);
+      // pod-1's ADD in the old journal is not replayed: its DEL answers "unknown pod".
+      const del = await daemon.client.delNetwork(delRequest('pod-1')).catch((e: unknown) => e);
+      expect((del as { details?: string }).details).toContain('datastore: unknown pod');
+      expect(ipOf(await daemon.client.addNetwork(addRequest('pod-2')))).toBe(ips.get('pod-2'));
+    });
+  }, 60_000);
+
+  it('a damaged record followed by a whole one: exit 1 naming the journal, every file untouched', async () => {
+    await withWorld({}, async (world) => {
+      const node = await world.node({ instanceType: 'm5.large' });
+      await killedWith(node, 3);
+      const journal = `${node.checkpointPath}.journal`;
+      const damagedAt = statSync(journal).size;
+      appendFileSync(journal, frameBytes(encodeCommit([freeChange('10.9.9.8')])));
+      appendFileSync(journal, frameBytes(encodeCommit([freeChange('10.9.9.9')])));
+      const bytes = readFileSync(journal);
+      bytes[damagedAt + 20] = bytes[damagedAt + 20]! ^ 0x01;
+      writeFileSync(journal, bytes);
+      const checkpointFiles = () =>
+        readdirSync(node.dir)
+          .filter((name) => name.startsWith('ipam.json'))
+          .map((name) => [name, readFileSync(join(node.dir, name))]);
+      const before = checkpointFiles();
+
+      const daemon = node.spawn();
+      expect(await daemon.waitForExit()).toEqual({ code: 1, signal: null });
+      expect(daemon.stderr).toContain(`checkpoint ${journal}: damaged record at byte ${damagedAt}`);
+      const fatal = daemon.logLines().find((l) => l.level === 'fatal');
+      expect(JSON.stringify(fatal)).toContain(journal);
+      expect(checkpointFiles()).toEqual(before);
+      expect(daemon.findLog('ipamd serving')).toBeUndefined();
     });
   }, 60_000);
 });
