@@ -12,6 +12,7 @@ import type { JournaledDatastore } from './journaled-datastore.ts';
 import { OpenJournal } from './open-journal.ts';
 import { journalPath } from './paths.ts';
 import { renderCheckpoint } from './snapshot.ts';
+import { WriteLane } from './write-lane.ts';
 
 export interface CheckpointWriterOptions {
   /** The snapshot (`vpc-cni-ipam/1`); the journal is `<path>.journal`. */
@@ -76,7 +77,7 @@ const realAfter = (ms: number, fn: () => void): (() => void) => {
  * rewritten as a header and the commits since the render (see readDurableCheckpoint).
  *
  * Everything that touches the journal file or the snapshot's name runs one at a time in the
- * writer's lane: commits, and the steps of compaction, close and snapshotEveryCommit.
+ * writer's WriteLane: commits, and the steps of compaction, close and snapshotEveryCommit.
  */
 export class CheckpointWriter {
   readonly path: string;
@@ -85,18 +86,13 @@ export class CheckpointWriter {
   readonly fs: CheckpointFs;
   private readonly datastore: JournaledDatastore;
   private readonly tempSuffix: () => string;
-  private readonly defer: (start: () => void) => void;
   private readonly after: (ms: number, fn: () => void) => () => void;
   private readonly compactAfterMs: number;
   private readonly compactAtBytes: number;
   private readonly onCompactionError: (error: unknown) => void;
 
   private waiting: Waiter[] = [];
-  /** Lane steps other than commits; each returns how to settle its callers once the lane is free. */
-  private readonly tasks: (() => Promise<() => void>)[] = [];
-  private busy = false;
-  private kicked = false;
-  private idleWaiters: (() => void)[] = [];
+  private readonly lane: WriteLane;
 
   /** Undefined until the first commit, and after close or a lost journal: the next starts one. */
   private journal: OpenJournal | undefined;
@@ -123,25 +119,28 @@ export class CheckpointWriter {
     this.datastore = options.datastore;
     this.fs = options.fs ?? nodeCheckpointFs;
     this.tempSuffix = options.tempSuffix ?? randomTempSuffix;
-    this.defer = options.defer ?? ((start) => setImmediate(start));
     this.after = options.after ?? realAfter;
     this.compactAfterMs = options.compactAfterMs ?? DEFAULT_COMPACT_AFTER_MS;
     this.compactAtBytes = options.compactAtBytes ?? DEFAULT_COMPACT_AT_BYTES;
     this.onCompactionError = options.onCompactionError ?? (() => undefined);
+    this.lane = new WriteLane({
+      defer: options.defer ?? ((start) => setImmediate(start)),
+      batch: { due: () => this.batchDue(), write: () => this.commitBatch() },
+      busyElsewhere: () => this.compacting !== undefined,
+    });
   }
 
   /** Resolves once a write holding every change made before this call is durable. */
   commit(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      this.kick();
+      this.lane.kick();
     });
   }
 
   /** Resolves when nothing is being or waiting to be written (never rejects). */
   idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.lane.idle();
   }
 
   /**
@@ -161,10 +160,12 @@ export class CheckpointWriter {
   async close(): Promise<void> {
     this.stopCompactionTimer();
     await this.idle();
-    await this.inLane(() => this.writeWholeSnapshot()).catch((error: unknown) => {
-      this.stats.compactionFailures++;
-      this.onCompactionError(error);
-    });
+    await this.lane
+      .run(() => this.writeWholeSnapshot())
+      .catch((error: unknown) => {
+        this.stats.compactionFailures++;
+        this.onCompactionError(error);
+      });
   }
 
   /**
@@ -177,78 +178,16 @@ export class CheckpointWriter {
     if (this.snapshotOnly) return;
     this.snapshotOnly = true;
     this.stopCompactionTimer();
-    void this.inLane(() => this.writeWholeSnapshot()).catch((error: unknown) => {
-      this.stats.compactionFailures++;
-      this.onCompactionError(error);
-    });
-  }
-
-  // ---------------------------------------------------------------- the lane
-
-  private inLane(task: () => Promise<void>): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.tasks.push(() =>
-        task().then(
-          () => resolve,
-          (error: unknown) => () => reject(error),
-        ),
-      );
-      this.kick();
-    });
-  }
-
-  private kick(): void {
-    if (this.busy || this.kicked) return;
-    if (!this.batchDue() && this.tasks.length === 0) {
-      this.settleIdle();
-      return;
-    }
-    this.kicked = true;
-    this.defer(() => {
-      this.kicked = false;
-      void this.runNext();
-    });
-  }
-
-  private async runNext(): Promise<void> {
-    if (this.busy) return;
-    const task = this.tasks.shift() ?? (this.batchDue() ? () => this.commitBatch() : undefined);
-    if (!task) {
-      this.settleIdle();
-      return;
-    }
-    this.busy = true;
-    let settle: (() => void) | undefined;
-    try {
-      settle = await task();
-    } finally {
-      this.busy = false;
-      // The next write is scheduled before any caller runs on: one rejected by this write
-      // undoes its change (a microtask) before that write takes the changes (a later turn).
-      this.kick();
-    }
-    settle();
+    void this.lane
+      .run(() => this.writeWholeSnapshot())
+      .catch((error: unknown) => {
+        this.stats.compactionFailures++;
+        this.onCompactionError(error);
+      });
   }
 
   private batchDue(): boolean {
     return this.waiting.length > 0 || this.repairDue;
-  }
-
-  private isIdle(): boolean {
-    return (
-      !this.busy &&
-      !this.kicked &&
-      !this.batchDue() &&
-      this.tasks.length === 0 &&
-      this.compacting === undefined
-    );
-  }
-
-  private settleIdle(): void {
-    if (!this.isIdle()) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 
   // ---------------------------------------------------------------- commits
@@ -283,7 +222,7 @@ export class CheckpointWriter {
     this.cancelRepairTimer ??= this.after(this.compactAfterMs, () => {
       this.cancelRepairTimer = undefined;
       this.repairDue = true;
-      this.kick();
+      this.lane.kick();
     });
   }
 
@@ -400,7 +339,7 @@ export class CheckpointWriter {
       this.compacting = undefined;
       this.compaction = undefined;
       this.scheduleCompaction();
-      this.settleIdle();
+      this.lane.settleIdle();
     });
     return this.compacting;
   }
@@ -413,7 +352,7 @@ export class CheckpointWriter {
     this.compaction = compaction;
     try {
       const temp = await writeTempFile(this.path, text, this.fs, this.tempSuffix);
-      await this.inLane(async () => {
+      await this.lane.run(async () => {
         if (this.journal !== compaction.journal) {
           // Closed or replaced meanwhile, with a newer snapshot: this one is stale.
           await this.fs.unlink(temp).catch(() => undefined);
