@@ -18,6 +18,7 @@ const BENCHES: readonly { name: string; load: () => Promise<BenchModule> }[] = [
   { name: 'memory-latency', load: () => import('./memory-latency.ts') },
   { name: 'footprint', load: () => import('./footprint.ts') },
   { name: 'cni-startup', load: () => import('./cni-startup.ts') },
+  { name: 'commit', load: () => import('./commit.ts') },
 ];
 
 const wanted = process.argv.slice(2);

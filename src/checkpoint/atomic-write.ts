@@ -19,11 +19,23 @@ export async function writeFileAtomic(
   fs: CheckpointFs,
   tempSuffix: () => string = randomTempSuffix,
 ): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `${basename(path)}.tmp${tempSuffix()}`);
+  const temp = await writeTempFile(path, data, fs, tempSuffix);
+  await renameIntoPlace(temp, path, fs);
+}
+
+/**
+ * The first half of writeFileAtomic: `data` in `<name>.tmp<random>` beside `path`, fsynced and
+ * closed; returns the temp file's path. Nothing is left behind when it fails.
+ */
+export async function writeTempFile(
+  path: string,
+  data: string,
+  fs: CheckpointFs,
+  tempSuffix: () => string = randomTempSuffix,
+): Promise<string> {
+  const temp = join(dirname(path), `${basename(path)}.tmp${tempSuffix()}`);
   let file: WritableFile | undefined;
   let created = false;
-  let renamed = false;
   try {
     file = await fs.createExclusive(temp, 0o600);
     created = true;
@@ -32,14 +44,27 @@ export async function writeFileAtomic(
     const closing = file;
     file = undefined;
     await closing.close();
-    await fs.rename(temp, path);
-    renamed = true;
-    await fs.syncDir(dir);
+    return temp;
   } catch (error) {
     if (file) await file.close().catch(() => undefined);
-    if (created && !renamed) await fs.unlink(temp).catch(() => undefined);
+    if (created) await fs.unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The second half: renames a temp file written by writeTempFile over `path` and fsyncs the
+ * directory. The temp file is removed when the rename fails; a failed directory fsync rejects
+ * with the new file in place.
+ */
+export async function renameIntoPlace(temp: string, path: string, fs: CheckpointFs): Promise<void> {
+  try {
+    await fs.rename(temp, path);
+  } catch (error) {
+    await fs.unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await fs.syncDir(dirname(path));
 }
 
 /** Appends and fsyncs (the file is created 0600 when missing). */

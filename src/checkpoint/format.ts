@@ -115,7 +115,7 @@ export function encodeEntry(entry: CheckpointEntry): string {
 }
 
 /** `ipv4` as it always was (even when empty, unless `ipv6` is set), then `ipv6` when set. */
-function encodeCooldown(entry: CooldownEntry): string {
+export function encodeCooldown(entry: CooldownEntry): string {
   const ipv6 = entry.ipv6 ?? '';
   return (
     '{' +
@@ -158,7 +158,8 @@ export function decodeCheckpoint(text: string): DecodedCheckpoint {
   return { version, allocations, cooldown };
 }
 
-function decodeEntry(value: JsonValue, where: string): CheckpointEntry {
+/** One allocation entry, by the same rules as decodeCheckpoint (the journal's records hold them too). */
+export function decodeEntry(value: JsonValue, where: string): CheckpointEntry {
   let networkName = '';
   let containerID = '';
   let ifName = '';
@@ -227,7 +228,8 @@ function decodeMetadata(
   return { k8sPodNamespace, k8sPodName, interfacesCount };
 }
 
-function decodeCooldown(value: JsonValue, where: string): CooldownEntry {
+/** One cooldown entry, by the same rules as decodeCheckpoint. */
+export function decodeCooldown(value: JsonValue, where: string): CooldownEntry {
   let ipv4 = '';
   let ipv6 = '';
   let unassignedTimestamp = 0n;

@@ -22,3 +22,16 @@ export function checkpointPath(backingStore: string, networkCard: number): strin
 export function droppedPath(checkpoint: string): string {
   return `${checkpoint}.dropped`;
 }
+
+/**
+ * The journal beside the snapshot: every change since the snapshot, one durable record per commit
+ * (docs/compat.md, "Checkpoint journal"). The reference never reads it.
+ */
+export function journalPath(checkpoint: string): string {
+  return `${checkpoint}.journal`;
+}
+
+/** Where a journal that does not continue the snapshot is kept instead of being replayed. */
+export function unmatchedJournalPath(checkpoint: string): string {
+  return `${journalPath(checkpoint)}.unmatched`;
+}

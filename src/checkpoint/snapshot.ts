@@ -1,5 +1,23 @@
 import type { Datastore } from '../ipam/datastore.ts';
-import { addressFields, type CheckpointData, encodeCheckpoint } from './format.ts';
+import type { AllocationView } from '../ipam/datastore-types.ts';
+import {
+  addressFields,
+  type CheckpointData,
+  type CheckpointEntry,
+  encodeCheckpoint,
+} from './format.ts';
+
+/** The checkpoint entry of an assigned address (the key flattened into it, as the reference). */
+export function entryOfAllocation(a: AllocationView): CheckpointEntry {
+  return {
+    networkName: a.key.networkName,
+    containerID: a.key.containerID,
+    ifName: a.key.ifName,
+    ...addressFields(a.ip),
+    allocationTimestamp: a.assignedAtNs,
+    metadata: a.metadata,
+  };
+}
 
 /**
  * What a datastore's checkpoint file holds: its assigned addresses and its cooling ones, each in
@@ -7,21 +25,14 @@ import { addressFields, type CheckpointData, encodeCheckpoint } from './format.t
  */
 export function checkpointFromDatastore(datastore: Datastore): CheckpointData {
   return {
-    allocations: datastore.allocations().map((a) => ({
-      networkName: a.key.networkName,
-      containerID: a.key.containerID,
-      ifName: a.key.ifName,
-      ...addressFields(a.ip),
-      allocationTimestamp: a.assignedAtNs,
-      metadata: a.metadata,
-    })),
+    allocations: datastore.allocations().map(entryOfAllocation),
     cooldown: datastore
       .coolingAddresses()
       .map((c) => ({ ...addressFields(c.ip), unassignedTimestamp: c.unassignedAtNs })),
   };
 }
 
-/** The checkpoint file text for a datastore; the render function a CheckpointWriter takes. */
+/** The checkpoint file text for a datastore (the snapshot the journal's records follow). */
 export function renderCheckpoint(datastore: Datastore): string {
   return encodeCheckpoint(checkpointFromDatastore(datastore));
 }

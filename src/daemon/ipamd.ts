@@ -215,6 +215,8 @@ export class Ipamd {
   /** SIGTERM: no more growth and no ENI frees; ADDs and DELs are still served (the reference). */
   terminate(): void {
     this.terminating = true;
+    // Whatever replaces this daemon (the reference too, after a downgrade) reads an exact snapshot.
+    for (const pool of this.pools) pool.checkpoint.snapshotEveryCommit();
     this.deps.logger.info('terminating: pool growth and ENI frees stopped; still serving pods');
   }
 
@@ -222,10 +224,10 @@ export class Ipamd {
     return this.terminating;
   }
 
-  /** Stops the timers and waits until every checkpoint write has landed. */
+  /** Stops the timers, waits until every checkpoint write has landed, writes whole snapshots. */
   async stop(): Promise<void> {
     for (const stop of this.stopTimers.splice(0)) stop();
-    await Promise.all(this.pools.map((pool) => pool.checkpoint.idle()));
+    await Promise.all(this.pools.map((pool) => pool.checkpoint.close()));
   }
 
   /** One tick of the reference's loop: pool passes, then reconcile when the pool was quiet 60 s. */

@@ -1,13 +1,12 @@
 import type { Ec2Port } from '../aws/ec2-port.ts';
 import type { ImdsPort, InstanceIdentity } from '../aws/imds-port.ts';
 import type { CheckpointFs } from '../checkpoint/checkpoint-fs.ts';
+import { JournaledDatastore } from '../checkpoint/journaled-datastore.ts';
 import { checkpointPath } from '../checkpoint/paths.ts';
 import { type RestoreReport, restoreCheckpoint } from '../checkpoint/restore.ts';
-import { renderCheckpoint } from '../checkpoint/snapshot.ts';
 import { CheckpointWriter } from '../checkpoint/writer.ts';
 import type { Config } from '../config/types.ts';
 import type { HostNetwork } from '../host/host-network.ts';
-import { Datastore } from '../ipam/datastore.ts';
 import { type EniRetrySchedules, REFERENCE_ENI_RETRY_SCHEDULES } from '../ipam/eni/backoff.ts';
 import { isSubnetExcluded } from '../ipam/eni/subnets.ts';
 import { eniDescription } from '../ipam/eni/tags.ts';
@@ -215,7 +214,7 @@ export async function initNode(deps: NodePorts): Promise<InitializedNode> {
   }
 
   const pools = managedCards.map((card) => {
-    const datastore = new Datastore({
+    const datastore = new JournaledDatastore({
       clock: scheduler,
       cooldownMs: config.ipCooldownSeconds * 1000,
       networkCard: card,
@@ -223,7 +222,10 @@ export async function initNode(deps: NodePorts): Promise<InitializedNode> {
     });
     const checkpoint = new CheckpointWriter({
       path: checkpointPath(config.backingStorePath, card),
-      render: () => renderCheckpoint(datastore),
+      datastore,
+      after: (ms, fn) => scheduler.after(ms, fn),
+      onCompactionError: (err) =>
+        logger.warn({ card, err }, 'checkpoint compaction failed; the journal holds every change'),
       ...(deps.checkpointFs ? { fs: deps.checkpointFs } : {}),
     });
     return new CardPool({
@@ -258,13 +260,17 @@ export async function initNode(deps: NodePorts): Promise<InitializedNode> {
     });
     restoreReports.set(pool.card, report);
     if (report.rulesToPrune.length > 0) await host.prunePodRules(report.rulesToPrune);
-    logger.info(
+    // A torn journal end (kept in .dropped) or a journal set aside is worth an operator's look.
+    const journalTrouble = report.journal?.tornTailBytes || report.journal?.keptAs;
+    logger[journalTrouble ? 'warn' : 'info'](
       {
         card: pool.card,
         fresh: report.fresh,
         restored: report.restored.length,
         dropped: report.dropped.length,
         droppedFile: report.droppedFile,
+        journal: report.journal,
+        removedTempFiles: report.removedTempFiles,
       },
       'checkpoint restored',
     );

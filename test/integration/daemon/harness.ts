@@ -19,7 +19,9 @@ import {
   type EC2Client,
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
+import { combineCheckpoint } from '../../../src/checkpoint/durable-checkpoint.ts';
 import { decodeCheckpoint } from '../../../src/checkpoint/format.ts';
+import { journalPath } from '../../../src/checkpoint/paths.ts';
 import type { EnisIntrospection } from '../../../src/ipam/datastore-view.ts';
 import { IpamdClient } from '../../../src/rpc/client.ts';
 import type { SimInstance, SimOptions, SimulatedRegion } from '../../../src/sim/api.ts';
@@ -505,8 +507,28 @@ export class TestNode {
     return this.spawn(extraEnv).ready();
   }
 
-  /** The checkpoint, decoded (throws if it is not a valid vpc-cni-ipam/1 file). */
+  /**
+   * The checkpoint as a restart reads it: the snapshot (throws if it is not a valid
+   * vpc-cni-ipam/1 file) with the journal's commits after it.
+   */
   checkpoint(): { version: string; allocations: { ip: string; containerID: string }[] } {
+    const journal = journalPath(this.checkpointPath);
+    const { state } = combineCheckpoint(
+      this.checkpointPath,
+      readFileSync(this.checkpointPath, 'utf8'),
+      existsSync(journal) ? readFileSync(journal) : undefined,
+    );
+    return {
+      version: state?.version ?? '',
+      allocations: (state?.allocations ?? []).map(({ entry }) => ({
+        ip: entry.ipv4,
+        containerID: entry.containerID,
+      })),
+    };
+  }
+
+  /** The snapshot alone, decoded as the reference reads it (without the journal). */
+  snapshot(): { version: string; allocations: { ip: string; containerID: string }[] } {
     const decoded = decodeCheckpoint(readFileSync(this.checkpointPath, 'utf8'));
     return {
       version: decoded.version,

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeCheckpoint } from '../../../src/checkpoint/format.ts';
 import type { LatencyModel } from '../../../src/sim/api.ts';
 import {
   addRequest,
@@ -136,13 +135,14 @@ describe.concurrent('SIGKILL during a burst, then restart', () => {
         if (point.kind === 'ack') expect(acknowledged.size).toBeGreaterThanOrEqual(point.n);
 
         // Durable before reply: every acknowledged allocation is in the checkpoint the killed
-        // daemon left behind, and that file is whole (atomic rename, never torn). No file at all
-        // is only possible when nothing was acknowledged (the kill beat the first write).
+        // daemon left behind (the snapshot with the journal's commits after it), and the
+        // snapshot is whole (atomic rename, never torn). No file at all is only possible when
+        // nothing was acknowledged (the kill beat the first write).
         const inFile = new Map<string, string>();
         if (existsSync(node.checkpointPath)) {
-          const left = decodeCheckpoint(readFileSync(node.checkpointPath, 'utf8'));
+          const left = node.checkpoint();
           expect(left.version).toBe('vpc-cni-ipam/1');
-          for (const { entry } of left.allocations) inFile.set(entry.containerID, entry.ipv4);
+          for (const { containerID, ip } of left.allocations) inFile.set(containerID, ip);
         }
         for (const [name, ip] of acknowledged) expect(inFile.get(`cid-${name}`), name).toBe(ip);
         // A killed daemon's socket file is still there (the next start must replace it); a

@@ -1,12 +1,25 @@
-import { dirname } from 'node:path';
-import type { CheckpointFs, WritableFile } from '../../../src/checkpoint/checkpoint-fs.ts';
+import { basename, dirname } from 'node:path';
+import type {
+  AppendFile,
+  CheckpointFs,
+  WritableFile,
+} from '../../../src/checkpoint/checkpoint-fs.ts';
+import {
+  combineCheckpoint,
+  type DurableCheckpoint,
+} from '../../../src/checkpoint/durable-checkpoint.ts';
+import { journalPath } from '../../../src/checkpoint/paths.ts';
 
 export type FsOp =
   | 'readFile'
+  | 'readBytes'
   | 'createExclusive'
   | 'openAppend'
+  | 'openJournal'
+  | 'list'
   | 'write'
   | 'sync'
+  | 'truncate'
   | 'close'
   | 'rename'
   | 'unlink'
@@ -24,8 +37,11 @@ export class MemoryFs implements CheckpointFs {
   failWith: (op: FsOp, path: string) => Error | undefined = () => undefined;
   /** Return a promise to make that operation wait for it. */
   gate: (op: FsOp, path: string) => Promise<void> | undefined = () => undefined;
+  /** Called as each operation begins, before it changes anything (e.g. to copy the files as a crash there would leave them). */
+  onStep: (op: FsOp, path: string) => void = () => undefined;
 
   private async step(op: FsOp, path: string): Promise<void> {
+    this.onStep(op, path);
     this.log.push(`${op} ${path}`);
     const wait = this.gate(op, path);
     if (wait) await wait;
@@ -36,6 +52,40 @@ export class MemoryFs implements CheckpointFs {
   async readFile(path: string): Promise<string | undefined> {
     await this.step('readFile', path);
     return this.files.get(path);
+  }
+
+  async readBytes(path: string): Promise<Uint8Array | undefined> {
+    await this.step('readBytes', path);
+    const text = this.files.get(path);
+    return text === undefined ? undefined : Buffer.from(text, 'utf8');
+  }
+
+  async list(dir: string): Promise<string[]> {
+    await this.step('list', dir);
+    return [...this.files.keys()].filter((p) => dirname(p) === dir).map((p) => basename(p));
+  }
+
+  /**
+   * The journal: an append is a `write` (the bytes are in the file from then on, as after a
+   * real write) and a `sync`; either can fail.
+   */
+  async openJournal(path: string): Promise<AppendFile> {
+    await this.step('openJournal', path);
+    if (!this.files.has(path))
+      throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    return {
+      appendDurably: async (data) => {
+        await this.step('write', path);
+        this.files.set(path, (this.files.get(path) ?? '') + Buffer.from(data).toString('utf8'));
+        await this.step('sync', path);
+      },
+      truncate: async (length) => {
+        await this.step('truncate', path);
+        const bytes = Buffer.from(this.files.get(path) ?? '', 'utf8');
+        this.files.set(path, bytes.subarray(0, length).toString('utf8'));
+      },
+      close: () => this.step('close', path),
+    };
   }
 
   private handle(path: string, initial: string): WritableFile {
@@ -75,11 +125,32 @@ export class MemoryFs implements CheckpointFs {
 
   async unlink(path: string): Promise<void> {
     await this.step('unlink', path);
-    this.files.delete(path);
+    if (!this.files.delete(path)) {
+      throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    }
   }
 
   async syncDir(dir: string): Promise<void> {
     await this.step('syncDir', dir);
+  }
+
+  /**
+   * What a restart would read now (the snapshot with the journal's commits after it), without
+   * going through the operations' log, faults or gates.
+   */
+  durable(path: string): DurableCheckpoint {
+    const journal = this.files.get(journalPath(path));
+    return combineCheckpoint(
+      path,
+      this.files.get(path),
+      journal === undefined ? undefined : Buffer.from(journal, 'utf8'),
+    );
+  }
+
+  /** Container IDs of the allocations a restart would read now, sorted. */
+  durableKeys(path: string): string[] {
+    const allocations = this.durable(path).state?.allocations ?? [];
+    return allocations.map((a) => a.entry.containerID).sort();
   }
 
   /** Files in a directory other than `except`. */

@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../../src/checkpoint/atomic-write.ts';
 import { type CheckpointFs, nodeCheckpointFs } from '../../../src/checkpoint/checkpoint-fs.ts';
-import { decodeCheckpoint } from '../../../src/checkpoint/format.ts';
-import { renderCheckpoint } from '../../../src/checkpoint/snapshot.ts';
+import { JournaledDatastore } from '../../../src/checkpoint/journaled-datastore.ts';
 import { CheckpointWriter } from '../../../src/checkpoint/writer.ts';
 import { ManualClock } from '../../../src/ipam/clock.ts';
-import { Datastore } from '../../../src/ipam/datastore.ts';
 import { deferred, type FsOp, MemoryFs } from './memory-fs.ts';
 
 const PATH = '/run/aws-node/ipam.json';
@@ -91,24 +89,20 @@ describe('atomic write (real filesystem)', () => {
 
 function setup(fs: MemoryFs) {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const ds = new Datastore({ clock, cooldownMs: 30_000, prefixDelegation: true });
+  const ds = new JournaledDatastore({ clock, cooldownMs: 30_000, prefixDelegation: true });
   ds.addEni({ id: 'eni-1', deviceNumber: 0, isPrimary: true });
   ds.addCidr('eni-1', '10.0.1.0/28', true);
   let suffix = 0;
   const writer = new CheckpointWriter({
     path: PATH,
-    render: () => renderCheckpoint(ds),
+    datastore: ds,
     fs,
     tempSuffix: () => String(suffix++),
   });
   const k = (id: string) => ({ networkName: 'aws-cni', containerID: id, ifName: 'eth0' });
   const m = (id: string) => ({ k8sPodNamespace: 'default', k8sPodName: id, interfacesCount: 1 });
-  const onDisk = () => {
-    const text = fs.files.get(PATH);
-    return text === undefined
-      ? []
-      : decodeCheckpoint(text).allocations.map((a) => a.entry.containerID);
-  };
+  // What a restart would read: the snapshot with the journal's commits after it.
+  const onDisk = () => fs.durableKeys(PATH);
   return { ds, writer, k, m, onDisk };
 }
 
@@ -121,7 +115,7 @@ describe('CheckpointWriter group commit', () => {
     ds.assign(k('b'), m('b'));
     const pb = writer.commit();
     await Promise.all([pa, pb]);
-    expect(writer.counts()).toEqual({ writes: 1, failures: 0 });
+    expect(writer.counts()).toMatchObject({ writes: 1, failures: 0 });
     expect(onDisk()).toEqual(['a', 'b']);
   });
 
@@ -150,7 +144,7 @@ describe('CheckpointWriter group commit', () => {
     gate.release();
     await Promise.all([pa, pb, pc]);
     expect(settled).toEqual(['a:a', 'b:a,b,c', 'c:a,b,c']);
-    expect(writer.counts()).toEqual({ writes: 2, failures: 0 });
+    expect(writer.counts()).toMatchObject({ writes: 2, failures: 0 });
   });
 
   it('a failed write rejects all its waiters; their undo lands before the next write', async () => {
@@ -158,11 +152,12 @@ describe('CheckpointWriter group commit', () => {
     const { ds, writer, k, m, onDisk } = setup(fs);
     ds.assign(k('keep'), m('keep'));
     await writer.commit();
+    // The journal's append fails (its bytes may still be in the file: the next write cuts them).
     const gate = deferred();
     let failNext = true;
-    fs.gate = (op) => (op === 'rename' && failNext ? gate.promise : undefined);
+    fs.gate = (op) => (op === 'sync' && failNext ? gate.promise : undefined);
     fs.failWith = (op) => {
-      if (op === 'rename' && failNext) {
+      if (op === 'sync' && failNext) {
         failNext = false;
         return new Error('disk full');
       }
@@ -199,18 +194,22 @@ describe('CheckpointWriter group commit', () => {
     expect(onDisk()).toEqual(['keep', 'late']);
     expect(ds.allocations().map((a) => a.key.containerID)).toEqual(['keep', 'late']);
     expect(ds.stats()).toMatchObject({ assignedIPs: 2, coolingIPs: 0 });
-    expect(writer.counts()).toEqual({ writes: 2, failures: 1 });
-    expect(fs.others(PATH)).toEqual([]);
+    expect(writer.counts()).toMatchObject({ writes: 2, failures: 1 });
+    expect(fs.others(PATH)).toEqual([`${PATH}.journal`]);
   });
 
   it('a render failure rejects the batch too', async () => {
-    const writer = new CheckpointWriter({
-      path: PATH,
-      render: () => {
+    class Broken extends JournaledDatastore {
+      override allocations(): never {
         throw new Error('render broke');
-      },
-      fs: new MemoryFs(),
+      }
+    }
+    const datastore = new Broken({
+      clock: new ManualClock(0),
+      cooldownMs: 0,
+      prefixDelegation: false,
     });
+    const writer = new CheckpointWriter({ path: PATH, datastore, fs: new MemoryFs() });
     await expect(writer.commit()).rejects.toThrow('render broke');
   });
 

@@ -50,7 +50,9 @@ describe('add (AddNetwork)', () => {
     const t = await service();
     await t.pass();
     const ip = addressOf(await t.pods.add(request(1)));
-    expect(t.fs.files.get('/run/aws-node/ipam.json')).toContain(`"ipv4":"${ip}"`);
+    expect(
+      t.fs.durable('/run/aws-node/ipam.json').state?.allocations.map((a) => a.entry.ipv4),
+    ).toEqual([ip]);
   });
 
   it('a failed checkpoint write fails the ADD and undoes the assignment', async () => {
@@ -160,9 +162,12 @@ describe('del (DelNetwork)', () => {
       networkPolicyMode: t.config.networkPolicyMode,
     });
     expect(t.pool.stats()).toMatchObject({ assignedIPs: 0, coolingIPs: 1 });
-    const file = JSON.parse(t.fs.files.get('/run/aws-node/ipam.json')!);
+    // What a restart reads: the snapshot with the journal's commits after it.
+    const file = t.fs.durable('/run/aws-node/ipam.json').state!;
     expect(file.allocations).toEqual([]);
-    expect(file.cooldown).toEqual([{ ipv4: ip, unassignedTimestamp: expect.any(Number) }]);
+    expect(file.cooldown).toEqual([
+      { ipv4: ip, ipv6: '', unassignedTimestamp: expect.any(BigInt) },
+    ]);
   });
 
   it('an unknown pod is its own failure (src/rpc answers it with the reference text)', async () => {
