@@ -3,7 +3,6 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeCheckpoint } from '../../../src/checkpoint/format.ts';
 import { podVethName } from '../../../src/ipam/pod-veth-name.ts';
 import { waitFor } from '../daemon/harness.ts';
 import { announceSkip, NetnsLab, netnsSupport } from '../host/netns-lab.ts';
@@ -35,10 +34,9 @@ function podOf(ref: PodRef, result: AddResult): Pod {
   return { ref, result, ip, table: Number(result.interfaces[1]!.mac) };
 }
 
-/** Checkpoint entries of this node, by container ID. */
+/** Durable allocations of this node (checkpoint and journal), by container ID. */
 function checkpointed(cni: CniNode): Map<string, string> {
-  const decoded = decodeCheckpoint(readFileSync(cni.node.checkpointPath, 'utf8'));
-  return new Map(decoded.allocations.map(({ entry }) => [entry.containerID, entry.ipv4]));
+  return new Map(cni.node.checkpoint().allocations.map((a) => [a.containerID, a.ip]));
 }
 
 /**
@@ -226,8 +224,9 @@ describe.skipIf(!support.ok)('aws-cni on a node in network namespaces', () => {
         `${secondary.ip} dev`,
       );
 
-      // ipamd never heard of that DEL: the allocation stays in its checkpoint. Age it past GC's
-      // grace, as an allocation from before a node reboot would be.
+      // ipamd never heard of that DEL: the allocation stays in its checkpoint (after a clean stop
+      // the whole state is in ipam.json, the journal is gone). Age it past GC's grace, as an
+      // allocation from before a node reboot would be.
       const path = node.node.checkpointPath;
       const aged = (BigInt(Date.now()) - 120_000n) * 1_000_000n;
       const text = readFileSync(path, 'utf8');
