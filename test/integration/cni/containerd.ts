@@ -39,8 +39,12 @@ const CRI_NAMESPACE = 'k8s.io';
  * filesystem (overlayfs does not stack on an overlay root, as in many CI containers).
  */
 const SNAPSHOTTER = 'native';
-/** Created (empty) on the machine when missing, as mount points; removed again by `close`. */
-export const PRIVATE_DIRS = ['/run/containerd', '/var/lib/cni'] as const;
+/**
+ * Mount points of the private tmpfs; created (empty, as Debian's containerd package leaves them)
+ * when missing and left in place: removing a directory that is a mount point in another runtime's
+ * namespace would detach that runtime's mount.
+ */
+const PRIVATE_DIRS = ['/run/containerd', '/var/lib/cni'] as const;
 const CGROUP_ROOT = '/sys/fs/cgroup';
 /** Plugins inherit containerd's environment: only the PATH a node's runtime has. */
 const RUNTIME_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -120,19 +124,16 @@ export class Containerd {
   private readonly cgroupParent: string;
   private readonly child: ChildProcess;
   private readonly exited: Promise<void>;
-  /** Mount points this run had to create on the machine. */
-  private readonly createdDirs: readonly string[];
   /** containerd's PID as this process sees it (it is 1 in its own namespace). */
   private pid: number | undefined;
 
-  private constructor(dir: string, child: ChildProcess, createdDirs: readonly string[]) {
+  private constructor(dir: string, child: ChildProcess) {
     this.dir = dir;
     this.socket = join(dir, 'containerd.sock');
     this.logPath = join(dir, 'containerd.log');
     this.cgroupParent = `/vpc-ipamd-cri-${process.pid}-${child.pid}`;
     this.cri = new CriClient(this.socket, this.cgroupParent);
     this.child = child;
-    this.createdDirs = createdDirs;
     this.exited = new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once('exit', () => resolve());
@@ -163,8 +164,7 @@ export class Containerd {
         snapshotter: SNAPSHOTTER,
       }),
     );
-    const createdDirs = PRIVATE_DIRS.filter((path) => !existsSync(path));
-    for (const path of createdDirs) mkdirSync(path, { recursive: true, mode: 0o700 });
+    for (const path of PRIVATE_DIRS) mkdirSync(path, { recursive: true, mode: 0o700 });
 
     const log = openSync(join(dir, 'containerd.log'), 'a');
     const command = launchCommand(options.netns, config);
@@ -173,7 +173,7 @@ export class Containerd {
       stdio: ['ignore', log, log],
     });
     closeSync(log);
-    const containerd = new Containerd(dir, child, createdDirs);
+    const containerd = new Containerd(dir, child);
     try {
       await containerd.serving();
     } catch (error) {
@@ -252,8 +252,8 @@ export class Containerd {
   }
 
   /**
-   * Kills containerd (its PID namespace, shims and sandboxes with it), removes its cgroups, the
-   * mount points this run created, and its directory. Never throws.
+   * Kills containerd (its PID namespace, shims and sandboxes with it), removes its cgroups and its
+   * directory. Never throws.
    */
   async close(): Promise<void> {
     this.cri.close();
@@ -267,13 +267,6 @@ export class Containerd {
       );
     }
     await this.removeCgroups().catch(() => undefined);
-    for (const path of this.createdDirs) {
-      try {
-        rmdirSync(path);
-      } catch {
-        // Something else uses it now; it stays.
-      }
-    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 
