@@ -70,9 +70,10 @@ interface Stats {
 
 /** `ip` and `nsenter` that change nothing: `ip -json …` answers an empty list. */
 async function noOpPlumbing(dir: string): Promise<void> {
-  const ip = '#!/bin/sh\ncase " $* " in *" -json "*) echo "[]" ;; esac\nexit 0\n';
+  // Both read their input, as the real ones do, so the plugin's writes never meet a closed pipe.
+  const ip = '#!/bin/sh\ncat >/dev/null\ncase " $* " in *" -json "*) echo "[]" ;; esac\nexit 0\n';
   await writeFile(join(dir, 'ip'), ip);
-  await writeFile(join(dir, 'nsenter'), '#!/bin/sh\nexit 0\n');
+  await writeFile(join(dir, 'nsenter'), '#!/bin/sh\ncat >/dev/null\nexit 0\n');
   await chmod(join(dir, 'ip'), 0o755);
   await chmod(join(dir, 'nsenter'), 0o755);
 }

@@ -6,13 +6,13 @@ import {
   dummyInterfaceName,
   type PodAddress,
   type PodInterface,
-  podInterfaces,
 } from '../network/pod-interfaces.ts';
 import { setUpPodNetwork } from '../network/pod-setup.ts';
 import { CNI_ERROR, CniError } from '../protocol/cni-error.ts';
 import { requiresMultiNic } from '../protocol/netconf.ts';
 import type { CniResult } from '../protocol/result.ts';
 import { encodeResult } from '../protocol/result.ts';
+import { delNetworkRequest, interfacesOf, podName } from './pod-of.ts';
 
 /** How long the network-policy agent may take to answer (the reference's 2 s dial). */
 export const NP_AGENT_DEADLINE_MS = 2_000;
@@ -50,15 +50,7 @@ export async function add(ctx: PluginContext): Promise<CommandOutput> {
   }
   const addresses = podAddresses(reply);
   log.info('ipamd assigned', { pod: podName(ctx), addresses });
-  const interfaces = podInterfaces(
-    {
-      namespace: pod.K8S_POD_NAMESPACE,
-      name: pod.K8S_POD_NAME,
-      vethPrefix: conf.vethPrefix,
-      ifName: env.ifName,
-    },
-    addresses,
-  );
+  const interfaces = interfacesOf(ctx, addresses);
   try {
     if (reply.PodVlanId !== 0) {
       throw new Error(
@@ -90,18 +82,10 @@ function podAddresses(reply: AddNetworkReply): PodAddress[] {
 
 /** The address goes back to ipamd; a failure here is only logged (ipamd reclaims it later). */
 async function giveBack(ctx: PluginContext): Promise<void> {
-  const { env, conf, pod } = ctx;
-  const outcome = await ctx.ipamd.call(CNI_BACKEND.DelNetwork, {
-    ClientVersion: ctx.clientVersion,
-    K8S_POD_NAME: pod.K8S_POD_NAME,
-    K8S_POD_NAMESPACE: pod.K8S_POD_NAMESPACE,
-    K8S_POD_INFRA_CONTAINER_ID: pod.K8S_POD_INFRA_CONTAINER_ID,
-    K8S_POD_UID: pod.K8S_POD_UID,
-    Reason: 'SetupNSFailed',
-    ContainerID: env.containerId,
-    IfName: env.ifName,
-    NetworkName: conf.name,
-  });
+  const outcome = await ctx.ipamd.call(
+    CNI_BACKEND.DelNetwork,
+    delNetworkRequest(ctx, 'SetupNSFailed'),
+  );
   if (outcome.status !== GRPC_STATUS.OK || !outcome.reply?.Success) {
     ctx.log.error('giving the address back after a failed set-up failed', {
       status: outcome.status,
@@ -164,8 +148,4 @@ function resultOf(ctx: PluginContext, interfaces: readonly PodInterface[]): CniR
       interface: iface.index * 2 + 1,
     })),
   };
-}
-
-function podName(ctx: PluginContext): string {
-  return `${ctx.pod.K8S_POD_NAMESPACE}/${ctx.pod.K8S_POD_NAME}`;
 }

@@ -1,8 +1,8 @@
 import type { CommandOutput, PluginContext } from '../context.ts';
 import { checkPodNetwork } from '../network/pod-check.ts';
-import { podInterfaces } from '../network/pod-interfaces.ts';
 import { CNI_ERROR, CniError } from '../protocol/cni-error.ts';
 import { requireAtLeast } from '../protocol/versions.ts';
+import { interfacesOf } from './pod-of.ts';
 import { addressesFromPrevResult } from './prev-result-pod.ts';
 
 /**
@@ -31,15 +31,7 @@ export async function check(ctx: PluginContext): Promise<CommandOutput> {
       `prevResult does not hold this plugin's result for ${env.ifName}`,
     );
   }
-  const interfaces = podInterfaces(
-    {
-      namespace: pod.K8S_POD_NAMESPACE,
-      name: pod.K8S_POD_NAME,
-      vethPrefix: conf.vethPrefix,
-      ifName: env.ifName,
-    },
-    addresses,
-  );
+  const interfaces = interfacesOf(ctx, addresses);
   const missing = await checkPodNetwork(ctx.ip, env.netns, interfaces);
   if (missing !== undefined) {
     throw new CniError(CNI_ERROR.internal, `check cmd: ${missing}`);

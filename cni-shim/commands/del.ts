@@ -6,6 +6,7 @@ import type { TeardownOutcome } from '../network/pod-teardown.ts';
 import { tearDownBranchPodNetwork, tearDownPodNetwork } from '../network/pod-teardown.ts';
 import { CNI_ERROR, CniError } from '../protocol/cni-error.ts';
 import { NP_AGENT_DEADLINE_MS } from './add.ts';
+import { delNetworkRequest, podName } from './pod-of.ts';
 import { addressesFromPrevResult, branchVlanOf, singleAddressOf } from './prev-result-pod.ts';
 
 /**
@@ -29,17 +30,10 @@ export async function del(ctx: PluginContext): Promise<CommandOutput> {
       return undefined;
     }
   }
-  const outcome = await ctx.ipamd.call(CNI_BACKEND.DelNetwork, {
-    ClientVersion: ctx.clientVersion,
-    K8S_POD_NAME: pod.K8S_POD_NAME,
-    K8S_POD_NAMESPACE: pod.K8S_POD_NAMESPACE,
-    K8S_POD_INFRA_CONTAINER_ID: pod.K8S_POD_INFRA_CONTAINER_ID,
-    K8S_POD_UID: pod.K8S_POD_UID,
-    Reason: 'PodDeleted',
-    ContainerID: env.containerId,
-    IfName: env.ifName,
-    NetworkName: conf.name,
-  });
+  const outcome = await ctx.ipamd.call(
+    CNI_BACKEND.DelNetwork,
+    delNetworkRequest(ctx, 'PodDeleted'),
+  );
   if (outcome.status !== GRPC_STATUS.OK || !outcome.reply) {
     if (isUnknownPodError(outcome.message)) {
       log.info('ipamd does not know the pod: already deleted', { pod: podName(ctx) });
@@ -128,8 +122,4 @@ async function deletePodPolicies(ctx: PluginContext): Promise<void> {
       message: outcome.message,
     });
   }
-}
-
-function podName(ctx: PluginContext): string {
-  return `${ctx.pod.K8S_POD_NAMESPACE}/${ctx.pod.K8S_POD_NAME}`;
 }

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
 /**
  * ip(8) for the plugin: batches in the host's network namespace or, through nsenter(1), in the
  * pod's (CNI_NETNS is a path, which `ip -n` cannot take). A pod's set-up is a handful of
@@ -39,16 +41,35 @@ export function isAlreadyGone(message: string): boolean {
   return ALREADY_GONE.some((text) => message.includes(text));
 }
 
+/** A link of the host's network namespace. */
+export interface HostLink {
+  readonly ifname: string;
+  readonly address?: string;
+}
+
 export interface IpRunner {
   /** Runs the lines in order in `netns` (undefined: the host's); the first failure throws. */
   batch(lines: readonly string[], netns?: string): Promise<void>;
-  /**
-   * Runs every line (ip -force) and answers the failures that are not "already gone": what a
-   * teardown must report.
-   */
-  cleanup(lines: readonly string[], netns?: string): Promise<BatchFailure[]>;
+  /** Runs every line whatever fails before it (ip -force) and answers every failure. */
+  forceBatch(lines: readonly string[], netns?: string): Promise<BatchFailure[]>;
   /** `ip -json <args>` in `netns` (undefined: the host's), parsed. */
   json(args: readonly string[], netns?: string): Promise<unknown>;
+  /** The host's links with their MACs. */
+  hostLinks(): Promise<HostLink[]>;
+}
+
+/**
+ * Runs every line and answers the failures that are not "already gone": what a teardown must
+ * report.
+ */
+export async function cleanup(
+  ip: IpRunner,
+  lines: readonly string[],
+  netns?: string,
+): Promise<BatchFailure[]> {
+  if (lines.length === 0) return [];
+  const failures = await ip.forceBatch(lines, netns);
+  return failures.filter((failure) => !isAlreadyGone(failure.message));
 }
 
 interface Run {
@@ -113,17 +134,13 @@ export const systemIpRunner: IpRunner = {
     throw new IpCommandError(where, parseBatchFailures(result.stderr, lines), result.stderr.trim());
   },
 
-  async cleanup(lines, netns) {
+  async forceBatch(lines, netns) {
     if (lines.length === 0) return [];
     const result = await run(netns, ['-force', '-batch', '-'], `${lines.join('\n')}\n`);
     if (result.code === 0) return [];
     const failures = parseBatchFailures(result.stderr, lines);
-    if (failures.length === 0) {
-      return [
-        { line: 0, command: 'batch', message: result.stderr.trim() || `exit ${result.code}` },
-      ];
-    }
-    return failures.filter((failure) => !isAlreadyGone(failure.message));
+    if (failures.length > 0) return failures;
+    return [{ line: 0, command: 'batch', message: result.stderr.trim() || `exit ${result.code}` }];
   },
 
   async json(args, netns) {
@@ -135,4 +152,35 @@ export const systemIpRunner: IpRunner = {
     }
     return result.stdout.trim() === '' ? [] : JSON.parse(result.stdout);
   },
+
+  async hostLinks() {
+    // sysfs answers in-process what `ip -json link show` answers with a process: a pod start
+    // waits for every process the plugin starts.
+    const links = readSysfsLinks();
+    return links ?? ((await this.json(['link', 'show'])) as HostLink[]);
+  },
 };
+
+const SYSFS_NET = '/sys/class/net';
+
+/** The links sysfs shows (this network namespace's), or undefined when it cannot be read. */
+function readSysfsLinks(): HostLink[] | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(SYSFS_NET);
+  } catch {
+    return undefined;
+  }
+  const links: HostLink[] = [];
+  for (const ifname of names) {
+    try {
+      links.push({
+        ifname,
+        address: readFileSync(`${SYSFS_NET}/${ifname}/address`, 'utf8').trim(),
+      });
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return links;
+}

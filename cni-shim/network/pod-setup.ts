@@ -1,5 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import type { IpRunner } from './ip-runner.ts';
+import {
+  type BatchFailure,
+  cleanup,
+  IpCommandError,
+  type IpRunner,
+  isAlreadyGone,
+} from './ip-runner.ts';
 import type { PodInterface } from './pod-interfaces.ts';
 
 /**
@@ -36,19 +42,6 @@ export function randomHostMac(taken: ReadonlySet<string>, random: RandomBytes): 
   throw new Error(`no free MAC address after ${MAC_ATTEMPTS} attempts`);
 }
 
-/** Lines that remove what an earlier pod of the same name, or an earlier holder of an address, left. */
-export function staleStateLines(
-  interfaces: readonly PodInterface[],
-  existingLinks: ReadonlySet<string>,
-): string[] {
-  const lines: string[] = [];
-  for (const iface of interfaces) {
-    if (existingLinks.has(iface.hostVeth)) lines.push(`link del ${iface.hostVeth}`);
-    lines.push(...ruleDeletions(iface.address.ipv4));
-  }
-  return lines;
-}
-
 /** Deletes every `to` (512) and `from` (1536) rule of an address; old versions left duplicates. */
 export function ruleDeletions(ipv4: string): string[] {
   const lines = [`rule del to ${ipv4}/32 priority 512 table main`];
@@ -83,12 +76,16 @@ export function podSideLines(setup: SetUpPod, macs: HostMacs, hostPid: number): 
   return lines;
 }
 
-/** On the host, after the sysctls: each host end up, the route to the pod, the rules. */
+/**
+ * On the host, after the sysctls: rules an earlier holder of each address may have left, then each
+ * host end up, the route to the pod, the rules.
+ */
 export function hostSideLines(interfaces: readonly PodInterface[]): string[] {
   const lines: string[] = [];
   for (const iface of interfaces) {
     const ip = iface.address.ipv4;
     lines.push(
+      ...ruleDeletions(ip),
       `link set ${iface.hostVeth} up`,
       `route replace ${ip}/32 dev ${iface.hostVeth} scope link table main`,
       `rule add to ${ip}/32 table main priority 512`,
@@ -98,6 +95,16 @@ export function hostSideLines(interfaces: readonly PodInterface[]): string[] {
     }
   }
   return lines;
+}
+
+/**
+ * Host-side failures that are not failures: a rule to delete that is not there, a rule to add
+ * that already is (the reference tolerates EEXIST on both rules).
+ */
+export function isToleratedHostFailure(failure: BatchFailure): boolean {
+  if (failure.command.startsWith('rule del ')) return isAlreadyGone(failure.message);
+  if (failure.command.startsWith('rule add ')) return failure.message.includes('File exists');
+  return false;
 }
 
 /**
@@ -119,21 +126,19 @@ export function setHostVethSysctls(hostVeth: string, write = writeFileSync): voi
   }
 }
 
-interface HostLink {
-  readonly ifname: string;
-  readonly address?: string;
-}
-
 /**
- * Builds the pod's network. On any failure, everything this call created is removed again
- * (veths, routes, rules) before the error is rethrown: nothing of a failed ADD stays behind.
+ * Builds the pod's network with as few processes as the kernel work allows (a pod start waits for
+ * each): the pod side in one batch, the host side in another that runs to the end and is judged
+ * line by line; a stale veth of the same name costs one more. On any failure, everything this
+ * call created is removed again (veths, routes, rules) before the error is rethrown: nothing of a
+ * failed ADD stays behind.
  */
 export async function setUpPodNetwork(
   ip: IpRunner,
   setup: SetUpPod,
   hostPid: number,
 ): Promise<HostMacs> {
-  const links = (await ip.json(['link', 'show'])) as HostLink[];
+  const links = await ip.hostLinks();
   const names = new Set(links.map((link) => link.ifname));
   const taken = new Set(
     links.flatMap((link) => (link.address ? [link.address.toLowerCase()] : [])),
@@ -145,11 +150,16 @@ export async function setUpPodNetwork(
     taken.add(mac);
     return mac;
   });
-  await ip.cleanup(staleStateLines(setup.interfaces, names));
+  const staleVeths = setup.interfaces
+    .filter((iface) => names.has(iface.hostVeth))
+    .map((iface) => `link del ${iface.hostVeth}`);
+  await cleanup(ip, staleVeths);
   try {
     await ip.batch(podSideLines(setup, macs, hostPid), setup.netns);
     for (const iface of setup.interfaces) setHostVethSysctls(iface.hostVeth);
-    await ip.batch(hostSideLines(setup.interfaces));
+    const failures = await ip.forceBatch(hostSideLines(setup.interfaces));
+    const fatal = failures.filter((failure) => !isToleratedHostFailure(failure));
+    if (fatal.length > 0) throw new IpCommandError('host', fatal, '');
   } catch (error) {
     await undoSetUp(ip, setup.interfaces);
     throw error;
@@ -159,7 +169,8 @@ export async function setUpPodNetwork(
 
 /** Removes what a set-up may have created; deleting a veth's host end removes the pair. */
 export async function undoSetUp(ip: IpRunner, interfaces: readonly PodInterface[]): Promise<void> {
-  await ip.cleanup(
+  await cleanup(
+    ip,
     interfaces.flatMap((iface) => [
       `link del ${iface.hostVeth}`,
       ...ruleDeletions(iface.address.ipv4),

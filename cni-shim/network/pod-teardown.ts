@@ -1,4 +1,4 @@
-import type { BatchFailure, IpRunner } from './ip-runner.ts';
+import { type BatchFailure, cleanup, type IpRunner } from './ip-runner.ts';
 import { hostTableOf } from './pod-interfaces.ts';
 import { ruleDeletions } from './pod-setup.ts';
 
@@ -32,7 +32,7 @@ export async function tearDownPodNetwork(
       : ruleDeletions(address.ipv4),
   );
   const routes = addresses.map((address) => `route del ${address.ipv4}/32 table main`);
-  const failures = await ip.cleanup([...rules, ...routes]);
+  const failures = await cleanup(ip, [...rules, ...routes]);
   return {
     errors: failures.filter((f) => f.line <= rules.length),
     warnings: failures.filter((f) => f.line > rules.length),
@@ -52,7 +52,7 @@ export async function tearDownBranchPodNetwork(
   const table = vlanId + 100;
   const vlanLines = [`link del vlan.eth.${vlanId}`];
   for (let i = 0; i < 4; i++) vlanLines.push(`rule del priority 10 table ${table}`);
-  const vlanFailures = await ip.cleanup(vlanLines);
+  const vlanFailures = await cleanup(ip, vlanLines);
   const own = await tearDownPodNetwork(ip, [{ ipv4: address, routeTableId: table }]);
   return { errors: [...vlanFailures, ...own.errors], warnings: own.warnings };
 }

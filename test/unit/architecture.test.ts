@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The layering rules of docs/architecture.md, checked on the sources: core is pure, the daemon knows no
- * transport, the wire module stands alone, tools are not the CLI.
+ * transport, the wire module stands alone, the CNI plugin loads no daemon code, tools are not
+ * the CLI.
  */
 
 const REPO = join(import.meta.dirname, '../..');
@@ -100,6 +101,25 @@ describe('layering', () => {
     expect(
       offenders('src/wire', (file) => {
         const outside = importsOf(file).find((m) => !m.startsWith('./'));
+        return outside ? `imports ${outside}` : undefined;
+      }),
+    ).toEqual([]);
+  });
+
+  it('the CNI plugin takes from src/ only the wire contract, pure core and the version', () => {
+    // Anything else would load the daemon's code (and its libraries) into every pod start.
+    const allowed = (path: string) =>
+      path.startsWith('cni-shim/') ||
+      path.startsWith('src/wire/') ||
+      path.startsWith('src/ipam/') ||
+      path === 'src/version.ts';
+    expect(
+      offenders('cni-shim', (file) => {
+        const packages = importsOf(file).filter(
+          (m) => !m.startsWith('.') && !m.startsWith('node:'),
+        );
+        if (packages.length > 0) return `imports ${packages.join(', ')}`;
+        const outside = localImportsOf(file).find((path) => !allowed(path));
         return outside ? `imports ${outside}` : undefined;
       }),
     ).toEqual([]);

@@ -86,7 +86,11 @@ describe('ADD', () => {
         deadlineMs: undefined,
       },
     ]);
-    const [pod, host] = run.ip.batches;
+    // Two ip processes: the pod side, then the host side.
+    const [pod] = run.ip.batches;
+    const [host] = run.ip.forced;
+    expect(run.ip.batches).toHaveLength(1);
+    expect(run.ip.forced).toHaveLength(1);
     expect(pod!.netns).toBe('/var/run/netns/pod-1');
     expect(pod!.lines[0]).toMatch(
       new RegExp(
@@ -104,6 +108,12 @@ describe('ADD', () => {
     expect(host).toEqual({
       netns: undefined,
       lines: [
+        // What an earlier holder of the address may have left.
+        'rule del to 10.0.1.7/32 priority 512 table main',
+        'rule del from 10.0.1.7/32 priority 1536',
+        'rule del from 10.0.1.7/32 priority 1536',
+        'rule del from 10.0.1.7/32 priority 1536',
+        'rule del from 10.0.1.7/32 priority 1536',
         `link set ${HOST_VETH} up`,
         `route replace 10.0.1.7/32 dev ${HOST_VETH} scope link table main`,
         'rule add to 10.0.1.7/32 table main priority 512',
@@ -120,7 +130,48 @@ describe('ADD', () => {
     ip.links = [{ ifname: HOST_VETH, address: '02:00:00:00:00:01' }];
     const run = await invoke(ENV, CONFIG, { ipamd, ip });
     expect(run.code).toBe(0);
-    expect(run.ip.cleanups[0]!.lines[0]).toBe(`link del ${HOST_VETH}`);
+    expect(run.ip.forced[0]!.lines[0]).toBe(`link del ${HOST_VETH}`);
+  });
+
+  it('host side: rules that are not there to delete, or already there to add, are not failures; anything else is, and is undone', async () => {
+    const ipamd = () =>
+      new ScriptedChannel()
+        .answer(CNI_BACKEND.AddNetwork, () => ok(addReply()))
+        .answer(CNI_BACKEND.DelNetwork, () => ok(delReply()));
+    const failuresOf = (lines: readonly string[], wanted: (line: string) => string | undefined) =>
+      lines.flatMap((command, i) => {
+        const message = wanted(command);
+        return message === undefined ? [] : [{ line: i + 1, command, message }];
+      });
+    const benign = new RecordingIp();
+    benign.forceFailures = (lines) =>
+      failuresOf(lines, (line) =>
+        line.startsWith('rule del')
+          ? 'RTNETLINK answers: No such file or directory'
+          : line.startsWith('rule add')
+            ? 'RTNETLINK answers: File exists'
+            : undefined,
+      );
+    const ok1 = await invoke(ENV, CONFIG, { ipamd: ipamd(), ip: benign });
+    expect(ok1.code).toBe(0);
+    expect(ok1.ip.forced).toHaveLength(1);
+
+    const refused = new RecordingIp();
+    refused.forceFailures = (lines) =>
+      lines.length > 6 // the set-up's host side, not the undo
+        ? failuresOf(lines, (line) =>
+            line.startsWith('rule add to')
+              ? 'RTNETLINK answers: No buffer space available'
+              : undefined,
+          )
+        : [];
+    const failed = await invoke(ENV, CONFIG, { ipamd: ipamd(), ip: refused });
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).msg).toBe(
+      'add cmd: failed to setup network: host: "ip rule add to 10.0.1.7/32 table main priority 512" failed: RTNETLINK answers: No buffer space available',
+    );
+    expect(failed.ip.forced.at(-1)!.lines[0]).toBe(`link del ${HOST_VETH}`);
+    expect(failed.ipamd.calls[1]!.request).toMatchObject({ Reason: 'SetupNSFailed' });
   });
 
   it('a gRPC error, or Success=false, fails with the reference messages and plumbs nothing', async () => {
@@ -155,7 +206,7 @@ describe('ADD', () => {
     expect(JSON.parse(run.stdout).msg).toBe(
       `add cmd: failed to setup network: pod netns /var/run/netns/pod-1: "ip link add eth0 mtu 1500 type veth peer name ${HOST_VETH} mtu 1500 address ${run.ip.batches[0]!.lines[0]!.split(' address ')[1]!.split(' ')[0]} netns 4242" failed: RTNETLINK answers: File exists`,
     );
-    const undo = run.ip.cleanups.at(-1)!.lines;
+    const undo = run.ip.forced.at(-1)!.lines;
     expect(undo[0]).toBe(`link del ${HOST_VETH}`);
     expect(undo).toContain('rule del to 10.0.1.7/32 priority 512 table main');
     expect(undo).toContain('route del 10.0.1.7/32 table main');
@@ -218,7 +269,7 @@ describe('DEL (the reference decision table)', () => {
       K8S_POD_UID: 'uid-1',
       NetworkName: 'aws-cni',
     });
-    expect(run.ip.cleanups[0]!.lines).toEqual([
+    expect(run.ip.forced[0]!.lines).toEqual([
       'rule del to 10.0.1.7/32 priority 512 table main',
       'rule del from 10.0.1.7/32 priority 1536',
       'rule del from 10.0.1.7/32 priority 1536',
@@ -234,13 +285,13 @@ describe('DEL (the reference decision table)', () => {
     );
     const run = await invoke({ ...DEL, CNI_NETNS: '' }, CONFIG, { ipamd });
     expect(run.code).toBe(0);
-    expect(run.ip.cleanups).toEqual([]);
+    expect(run.ip.forced).toEqual([]);
   });
 
   it('ipamd unreachable or any other error: tear down from prevResult, succeed regardless', async () => {
     const down = await invoke(DEL, { ...CONFIG, prevResult: PREV_RESULT });
     expect(down.code).toBe(0);
-    expect(down.ip.cleanups[0]!.lines).toContain('rule del from 10.0.1.7/32 priority 1536');
+    expect(down.ip.forced[0]!.lines).toContain('rule del from 10.0.1.7/32 priority 1536');
     const refusedVersion = await invoke(
       DEL,
       { ...CONFIG },
@@ -251,7 +302,7 @@ describe('DEL (the reference decision table)', () => {
       },
     );
     expect(refusedVersion.code).toBe(0);
-    expect(refusedVersion.ip.cleanups).toEqual([]);
+    expect(refusedVersion.ip.forced).toEqual([]);
   });
 
   it('Success=false without an error fails; a rule that will not go fails; a route that will not only warns', async () => {
@@ -267,7 +318,7 @@ describe('DEL (the reference decision table)', () => {
 
     const ipamd = new ScriptedChannel().answer(CNI_BACKEND.DelNetwork, () => ok(delReply()));
     const ruleStuck = new RecordingIp();
-    ruleStuck.cleanupFailures = () => [
+    ruleStuck.forceFailures = () => [
       {
         line: 1,
         command: 'rule del to 10.0.1.7/32 priority 512 table main',
@@ -279,7 +330,7 @@ describe('DEL (the reference decision table)', () => {
       'del cmd: failed to tear down the pod network: "ip rule del to 10.0.1.7/32 priority 512 table main": RTNETLINK answers: Operation not permitted',
     );
     const routeStuck = new RecordingIp();
-    routeStuck.cleanupFailures = (lines) => [
+    routeStuck.forceFailures = (lines) => [
       {
         line: lines.length,
         command: lines.at(-1)!,
@@ -297,13 +348,13 @@ describe('DEL (the reference decision table)', () => {
     const run = await invoke(DEL, { ...CONFIG, prevResult: branchResult });
     expect(run.code).toBe(0);
     expect(run.ipamd.calls).toEqual([]);
-    expect(run.ip.cleanups[0]!.lines.slice(0, 2)).toEqual([
+    expect(run.ip.forced[0]!.lines.slice(0, 2)).toEqual([
       'link del vlan.eth.7',
       'rule del priority 10 table 107',
     ]);
     const gone = await invoke({ ...DEL, CNI_NETNS: '' }, { ...CONFIG, prevResult: branchResult });
     expect(gone.code).toBe(0);
-    expect(gone.ip.cleanups).toEqual([]);
+    expect(gone.ip.forced).toEqual([]);
     const bad = await invoke(DEL, {
       ...CONFIG,
       prevResult: {
@@ -399,7 +450,7 @@ describe('CHECK, STATUS, GC, VERSION', () => {
       ValidAttachments: [{ ContainerID: 'keep-me', IfName: 'eth0' }],
       ClientVersion: VERSION,
     });
-    expect(run.ip.cleanups[0]!.lines).toEqual([
+    expect(run.ip.forced[0]!.lines).toEqual([
       'rule del to 10.0.0.99/32 priority 512 table main',
       'route del 10.0.0.99/32 table main',
     ]);

@@ -1,5 +1,5 @@
 import type { UnaryChannel, UnaryOutcome } from '../../../cni-shim/ipamd/grpc-unary.ts';
-import type { BatchFailure, IpRunner } from '../../../cni-shim/network/ip-runner.ts';
+import type { BatchFailure, HostLink, IpRunner } from '../../../cni-shim/network/ip-runner.ts';
 import { type PluginIo, runPlugin } from '../../../cni-shim/plugin.ts';
 import { GRPC_STATUS } from '../../../src/wire/grpc-status.ts';
 import type { MessageInit } from '../../../src/wire/message-codec.ts';
@@ -55,12 +55,15 @@ export function failed<Res>(status: number, message: string): UnaryOutcome<Res> 
 
 /** Test-only: ip(8) that records batches and fails where told. */
 export class RecordingIp implements IpRunner {
+  /** Strict batches (the first failure throws). */
   readonly batches: { lines: readonly string[]; netns: string | undefined }[] = [];
-  readonly cleanups: { lines: readonly string[]; netns: string | undefined }[] = [];
-  links: { ifname: string; address?: string }[] = [];
-  /** Fail the batch run in this namespace ('host' for the host's). */
+  /** Batches run to the end (ip -force): set-up's host side, teardowns, undo. */
+  readonly forced: { lines: readonly string[]; netns: string | undefined }[] = [];
+  links: HostLink[] = [];
+  /** Fail the strict batch run in this namespace ('host' for the host's). */
   failBatchIn: string | undefined;
-  cleanupFailures: (lines: readonly string[]) => BatchFailure[] = () => [];
+  /** What a forced batch answers, from its lines. */
+  forceFailures: (lines: readonly string[]) => BatchFailure[] = () => [];
 
   async batch(lines: readonly string[], netns?: string): Promise<void> {
     this.batches.push({ lines, netns });
@@ -71,14 +74,17 @@ export class RecordingIp implements IpRunner {
     }
   }
 
-  async cleanup(lines: readonly string[], netns?: string): Promise<BatchFailure[]> {
-    this.cleanups.push({ lines, netns });
-    return this.cleanupFailures(lines);
+  async forceBatch(lines: readonly string[], netns?: string): Promise<BatchFailure[]> {
+    this.forced.push({ lines, netns });
+    return this.forceFailures(lines);
   }
 
-  async json(args: readonly string[]): Promise<unknown> {
-    if (args.join(' ') === 'link show') return this.links;
+  async json(): Promise<unknown> {
     return [];
+  }
+
+  async hostLinks(): Promise<HostLink[]> {
+    return this.links;
   }
 }
 
