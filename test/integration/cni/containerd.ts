@@ -27,8 +27,10 @@ import { PAUSE_IMAGE } from './pause-image.ts';
  *   with /proc remounted for the new PID namespace and a tmpfs over the two places containerd 1.6
  *   writes whatever its configuration says: /run/containerd (shim sockets) and /var/lib/cni
  *   (libcni's cache of ADD results, the prevResult of a later DEL).
- * `nsenter --net` rather than `ip netns exec`: the latter remounts /sys, hiding the cgroup
- * hierarchies runc needs ("no cgroup mount found in mountinfo").
+ * Like `ip netns exec`, it mounts a sysfs of the node namespace over /sys, as a node's runtime has
+ * one of its own namespace (the plugin lists host links there); unlike it, the cgroup hierarchies
+ * runc needs are moved onto the new sysfs instead of being hidden ("no cgroup mount found in
+ * mountinfo" under `ip netns exec`).
  */
 
 const run = promisify(execFile);
@@ -69,23 +71,24 @@ export function containerdMissing(): string {
 /** containerd or runc cannot run here: the only reason the containerd test skips. */
 export class ContainerdUnavailable extends Error {}
 
-/** containerd as PID 1 of fresh PID and mount namespaces, in network namespace `netns`. */
-function launchCommand(netns: string, config: string): string[] {
-  const mounts = PRIVATE_DIRS.map((path) => `mount -t tmpfs -o mode=0700 vpc-ipamd-test ${path}`);
-  const script = `${mounts.join(' && ')} && exec nsenter --net="$1" containerd --config "$2"`;
+/**
+ * containerd as PID 1 of fresh PID and mount namespaces, in network namespace `netns`;
+ * `parking` is an empty directory that holds the cgroup mounts while sysfs is replaced.
+ */
+function launchCommand(netns: string, config: string, parking: string): string[] {
+  const script = [
+    'set -e',
+    ...PRIVATE_DIRS.map((path) => `mount -t tmpfs -o mode=0700 vpc-ipamd-test ${path}`),
+    // A sysfs mount shows the links of the namespace that mounted it: this one.
+    `mount --rbind ${CGROUP_ROOT} "$1"`,
+    'mount -t sysfs sysfs /sys',
+    `mount --move "$1" ${CGROUP_ROOT}`,
+    'exec containerd --config "$2"',
+  ].join('\n');
   return diesWithThisProcess([
-    'unshare',
-    '--pid',
-    '--kill-child',
-    '--mount-proc',
-    '--propagation',
-    'private',
-    'sh',
-    '-c',
-    script,
-    'sh',
-    `/var/run/netns/${netns}`,
-    config,
+    ...['unshare', '--pid', '--kill-child', '--mount-proc', '--propagation', 'private'],
+    ...['nsenter', `--net=/var/run/netns/${netns}`],
+    ...['sh', '-c', script, 'sh', parking, config],
   ]);
 }
 
@@ -167,7 +170,9 @@ export class Containerd {
     for (const path of PRIVATE_DIRS) mkdirSync(path, { recursive: true, mode: 0o700 });
 
     const log = openSync(join(dir, 'containerd.log'), 'a');
-    const command = launchCommand(options.netns, config);
+    const parking = join(dir, 'cgroup-parking');
+    mkdirSync(parking);
+    const command = launchCommand(options.netns, config, parking);
     const child = spawn(command[0]!, command.slice(1), {
       env: { PATH: RUNTIME_PATH },
       stdio: ['ignore', log, log],
