@@ -154,16 +154,46 @@ export const systemIpRunner: IpRunner = {
   },
 
   async hostLinks() {
-    // sysfs answers in-process what `ip -json link show` answers with a process: a pod start
-    // waits for every process the plugin starts.
-    const links = readSysfsLinks();
-    return links ?? ((await this.json(['link', 'show'])) as HostLink[]);
+    // sysfs answers in-process what `ip -json link show` answers with a process (a pod start waits
+    // for every process the plugin starts) — but it shows the links of the namespace it was
+    // mounted in, which need not be ours (a runtime in its own network namespace without its own
+    // /sys). /proc/self/net/dev always lists our namespace's links: sysfs is used only when the
+    // two agree.
+    const inNamespace = readProcNetDevNames();
+    const fromSysfs = inNamespace ? readSysfsLinks() : undefined;
+    if (fromSysfs && sameNames(fromSysfs, inNamespace!)) return fromSysfs;
+    return (await this.json(['link', 'show'])) as HostLink[];
   },
 };
 
+/** Interface names in /proc/net/dev's format: two header lines, then `  name: counters…`. */
+export function parseProcNetDev(text: string): string[] {
+  return text
+    .split('\n')
+    .slice(2)
+    .flatMap((line) => {
+      const colon = line.indexOf(':');
+      return colon > 0 ? [line.slice(0, colon).trim()] : [];
+    });
+}
+
+function readProcNetDevNames(): string[] | undefined {
+  try {
+    return parseProcNetDev(readFileSync('/proc/self/net/dev', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export function sameNames(links: readonly HostLink[], names: readonly string[]): boolean {
+  if (links.length !== names.length) return false;
+  const listed = new Set(names);
+  return links.every((link) => listed.has(link.ifname));
+}
+
 const SYSFS_NET = '/sys/class/net';
 
-/** The links sysfs shows (this network namespace's), or undefined when it cannot be read. */
+/** The links sysfs shows with their MACs, or undefined when it cannot be read. */
 function readSysfsLinks(): HostLink[] | undefined {
   let names: string[];
   try {
@@ -179,7 +209,7 @@ function readSysfsLinks(): HostLink[] | undefined {
         address: readFileSync(`${SYSFS_NET}/${ifname}/address`, 'utf8').trim(),
       });
     } catch {
-      // Gone between the listing and the read.
+      // Gone between the listing and the read (the comparison with /proc then fails).
     }
   }
   return links;

@@ -252,13 +252,18 @@ export class CniNode {
     };
   }
 
-  /** Runs dist/aws-cni in the node namespace as the runtime does; `path` replaces its PATH. */
+  /**
+   * Runs dist/aws-cni in the node namespace as the runtime does. `path` replaces its PATH;
+   * `enter: 'nsenter'` enters only the network namespace, leaving /sys the machine's (as a
+   * runtime that has its own network namespace but not its own sysfs would).
+   */
   plugin(
     command: string,
     pod: PodRef,
     config: Record<string, unknown> = this.netconf(),
-    path = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    options: { path?: string; enter?: 'ip-netns-exec' | 'nsenter' } = {},
   ): Promise<PluginRun> {
+    const path = options.path ?? process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin';
     const env: Record<string, string> = {
       PATH: path,
       CNI_COMMAND: command,
@@ -274,7 +279,11 @@ export class CniNode {
         `K8S_POD_UID=uid-${pod.name}`,
       ].join(';'),
     };
-    return run('ip', ['netns', 'exec', this.nodeNs, PLUGIN], env, JSON.stringify(config));
+    const [command0, ...args] =
+      options.enter === 'nsenter'
+        ? ['nsenter', `--net=/var/run/netns/${this.nodeNs}`, PLUGIN]
+        : ['ip', 'netns', 'exec', this.nodeNs, PLUGIN];
+    return run(command0!, args, env, JSON.stringify(config));
   }
 
   /** ADD that must succeed; returns the result. */

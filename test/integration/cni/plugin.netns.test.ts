@@ -171,12 +171,15 @@ describe.skipIf(!support.ok)('aws-cni on a node in network namespaces', () => {
       destroyNetns(primary.ref);
       expect(await node.ip('link', 'show')).not.toContain(hostVeth(primary));
       // A pod of the same name whose old sandbox netns is still there: its stale host veth is
-      // replaced by the new one.
+      // replaced by the new one — also when the plugin's /sys is another namespace's, so that only
+      // `ip` can say which links exist.
       const [staleLink] = JSON.parse(
         await node.ip('-json', 'link', 'show', hostVeth(secondary)),
       ) as [{ ifindex: number }];
       const again1 = { ...(await node.newPod()), name: secondary.ref.name };
-      const readded = podOf(again1, await node.add(again1));
+      const addedAgain = await node.plugin('ADD', again1, node.netconf(), { enter: 'nsenter' });
+      expect(addedAgain, addedAgain.stdout).toMatchObject({ code: 0 });
+      const readded = podOf(again1, addedAgain.json as unknown as AddResult);
       const [freshLink] = JSON.parse(
         await node.ip('-json', 'link', 'show', hostVeth(secondary)),
       ) as [{ ifindex: number; link_netnsid?: number }];
@@ -298,12 +301,9 @@ describe.skipIf(!support.ok)('aws-cni on a node in network namespaces', () => {
 
       const before = await node.podHostState();
       const ref = await node.newPod('doomed');
-      const failed = await node.plugin(
-        'ADD',
-        ref,
-        node.netconf(),
-        `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin'}`,
-      );
+      const failed = await node.plugin('ADD', ref, node.netconf(), {
+        path: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin'}`,
+      });
       expect(failed.code).toBe(1);
       expect(failed.json?.msg).toMatch(/failed to setup network/);
       expect(failed.json?.msg).toContain('No buffer space available');

@@ -11,6 +11,11 @@ const LEAVE_THE_CHECKPOINT_ALONE = new Set([
   'addCidr',
   'setExcludedForPodIps',
   'setPrefixDelegation',
+  // Custom networking and the /32 fallback: which ENI or kind of CIDR the next ADD may take, not
+  // what any address holds.
+  'setDraining',
+  'setAssignsBothKinds',
+  'assignsBothKinds',
   // Views: read only (coolingAddresses and describe expire cooldowns, which the journal's cool
   // records do by themselves: a restore skips an expired one).
   'prefixDelegation',

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isAlreadyGone, parseBatchFailures } from '../../../cni-shim/network/ip-runner.ts';
+import {
+  isAlreadyGone,
+  parseBatchFailures,
+  parseProcNetDev,
+  sameNames,
+} from '../../../cni-shim/network/ip-runner.ts';
 import { isToleratedHostFailure } from '../../../cni-shim/network/pod-setup.ts';
 
 /** iproute2 6.1's stderr for a forced batch, as captured from a real run in a namespace. */
@@ -46,5 +51,24 @@ describe('ip batch failures', () => {
         message: 'RTNETLINK answers: No buffer space available',
       }),
     ).toBe(false);
+  });
+});
+
+describe('host links', () => {
+  it('reads the names of /proc/net/dev and trusts sysfs only when it lists the same links', () => {
+    const text = [
+      'Inter-|   Receive                                                |  Transmit',
+      ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets',
+      '    lo: 285713386 1526117    0    0    0     0          0         0 285713386 1526117',
+      'eni8aea82b27d6:       0       0    0    0    0     0          0         0        0       0',
+      '',
+    ].join('\n');
+    const names = parseProcNetDev(text);
+    expect(names).toEqual(['lo', 'eni8aea82b27d6']);
+    const sysfs = [{ ifname: 'eni8aea82b27d6', address: '02:00:00:00:00:01' }, { ifname: 'lo' }];
+    expect(sameNames(sysfs, names)).toBe(true);
+    // sysfs of another namespace (the root's, say): not ours.
+    expect(sameNames([{ ifname: 'lo' }, { ifname: 'eth0' }], names)).toBe(false);
+    expect(sameNames([{ ifname: 'lo' }], names)).toBe(false);
   });
 });
