@@ -13,15 +13,22 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '../../../src/config/load-config.ts';
+import { awsConflist } from '../../../src/install/aws-conflist.ts';
 import type { EnisIntrospection } from '../../../src/ipam/datastore-view.ts';
 import type { EniAttachmentEvent } from '../../../src/sim/api.ts';
-import { type DaemonProcess, type TestNode, World, waitFor } from '../daemon/harness.ts';
+import {
+  type DaemonProcess,
+  diesWithThisProcess,
+  type TestNode,
+  World,
+  waitFor,
+} from '../daemon/harness.ts';
 import type { NetnsLab } from '../host/netns-lab.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 export const PLUGIN = join(REPO, 'dist/aws-cni');
 const FORWARDER = join(import.meta.dirname, 'forwarder.mjs');
-const SETPRIV = '/usr/bin/setpriv';
 /** The node namespace is private, so the reference's default port is free there. */
 const INTROSPECTION_PORT = 61679;
 
@@ -172,7 +179,7 @@ export class CniNode {
       `unix:${this.introspectionSocket}=tcp:127.0.0.1:${INTROSPECTION_PORT}`,
     ];
     const inNode = ['ip', 'netns', 'exec', this.nodeNs, process.execPath, FORWARDER, ...pairs];
-    const command = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', ...inNode] : inNode;
+    const command = diesWithThisProcess(inNode);
     const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.forwarder = child;
     let output = '';
@@ -215,6 +222,21 @@ export class CniNode {
       ipamdSocket: this.node.socketPath,
       ...overrides,
     };
+  }
+
+  /**
+   * The conflist a runtime on this node reads: the repository's 10-aws.conflist rendered from the
+   * daemon's settings (this node's plugin log, Debug), pointed at this node's ipamd socket.
+   */
+  conflist(): Record<string, unknown> {
+    const { config } = loadConfig({
+      ...this.node.env,
+      AWS_VPC_K8S_PLUGIN_LOG_FILE: this.pluginLog,
+      AWS_VPC_K8S_PLUGIN_LOG_LEVEL: 'Debug',
+    });
+    const list = awsConflist(config) as { plugins: Record<string, unknown>[] };
+    const [ours, ...chained] = list.plugins;
+    return { ...list, plugins: [{ ...ours, ipamdSocket: this.node.socketPath }, ...chained] };
   }
 
   /** A fresh pod namespace (loopback up) and its identity. */
@@ -304,6 +326,25 @@ export class CniNode {
       }
     }
     return byPod;
+  }
+
+  /** Durable allocations of this node (checkpoint and journal), by container ID. */
+  checkpointed(): Map<string, string> {
+    return new Map(this.node.checkpoint().allocations.map((a) => [a.containerID, a.ip]));
+  }
+
+  /**
+   * What pods own on the host: their rules (512, 1536) and their routes through host veths. The
+   * daemon's own ENI rules and routes are left out; the warm pool may add an ENI at any moment.
+   */
+  async podHostState(): Promise<string[]> {
+    const rules = (await this.ip('-4', 'rule', 'show'))
+      .split('\n')
+      .filter((line) => /^(512|1536):/.test(line));
+    const routes = (await this.ip('-4', 'route', 'show', 'table', 'all'))
+      .split('\n')
+      .filter((line) => / dev eni/.test(line));
+    return [...rules, ...routes];
   }
 
   /** `ip <args>` in the node namespace, stdout. */

@@ -34,25 +34,6 @@ function podOf(ref: PodRef, result: AddResult): Pod {
   return { ref, result, ip, table: Number(result.interfaces[1]!.mac) };
 }
 
-/** Durable allocations of this node (checkpoint and journal), by container ID. */
-function checkpointed(cni: CniNode): Map<string, string> {
-  return new Map(cni.node.checkpoint().allocations.map((a) => [a.containerID, a.ip]));
-}
-
-/**
- * What pods own on the host: their rules (512, 1536) and their routes through host veths. The
- * daemon's own ENI rules and routes are left out; the warm pool may add an ENI at any moment.
- */
-async function podHostState(cni: CniNode): Promise<string[]> {
-  const rules = (await cni.ip('-4', 'rule', 'show'))
-    .split('\n')
-    .filter((line) => /^(512|1536):/.test(line));
-  const routes = (await cni.ip('-4', 'route', 'show', 'table', 'all'))
-    .split('\n')
-    .filter((line) => / dev eni/.test(line));
-  return [...rules, ...routes];
-}
-
 /** The runtime removing a sandbox destroys its namespace, and with it the pod's veth pair. */
 function destroyNetns(ref: PodRef): void {
   execFileSync('ip', ['netns', 'del', ref.nsName]);
@@ -182,7 +163,7 @@ describe.skipIf(!support.ok)('aws-cni on a node in network namespaces', () => {
         expect(rules).not.toContain(pod.ip);
         expect(await node.ip('-4', 'route', 'show', 'table', 'all')).not.toContain(`${pod.ip} dev`);
         expect((await node.assigned()).has(`default/${pod.ref.name}`)).toBe(false);
-        expect(checkpointed(node).has(pod.ref.containerId)).toBe(false);
+        expect(node.checkpointed().has(pod.ref.containerId)).toBe(false);
       }
 
       // As the reference, DEL leaves the veth to the runtime, whose netns removal takes it.
@@ -209,7 +190,7 @@ describe.skipIf(!support.ok)('aws-cni on a node in network namespaces', () => {
       const gone = await node.plugin('DEL', again1, node.netconf({ prevResult: readded.result }));
       expect(gone.code).toBe(0);
 
-      const before = await podHostState(node);
+      const before = await node.podHostState();
       const again = await node.plugin(
         'DEL',
         primary.ref,
@@ -218,7 +199,7 @@ describe.skipIf(!support.ok)('aws-cni on a node in network namespaces', () => {
       expect(again, again.stdout).toMatchObject({ code: 0, stdout: '' });
       const withoutNetns = await node.plugin('DEL', { ...primary.ref, netns: '' });
       expect(withoutNetns, withoutNetns.stdout).toMatchObject({ code: 0, stdout: '' });
-      expect(await podHostState(node)).toEqual(before);
+      expect(await node.podHostState()).toEqual(before);
     },
     TEST_TIMEOUT_MS,
   );
@@ -259,7 +240,7 @@ describe.skipIf(!support.ok)('aws-cni on a node in network namespaces', () => {
       // allocation and re-programs its rules (configureIPRulesForPods), as the reference does.
       await node.startDaemon();
       expect((await node.assigned()).get(`default/${secondary.ref.name}`)).toBe(secondary.ip);
-      const before = await podHostState(node);
+      const before = await node.podHostState();
       expect(before).toContain(`1536:\tfrom ${secondary.ip} lookup ${secondary.table}`);
 
       const gc = await node.plugin(
@@ -275,9 +256,9 @@ describe.skipIf(!support.ok)('aws-cni on a node in network namespaces', () => {
       expect(assigned.has(`default/${secondary.ref.name}`)).toBe(false);
       // The other pods of this node are younger than the grace: GC leaves them alone.
       expect(assigned.get(`default/${primary.ref.name}`)).toBe(primary.ip);
-      expect(checkpointed(node).has(secondary.ref.containerId)).toBe(false);
+      expect(node.checkpointed().has(secondary.ref.containerId)).toBe(false);
       // GC removed the released address's rules and nothing else.
-      expect(await podHostState(node)).toEqual(
+      expect(await node.podHostState()).toEqual(
         before.filter((line) => !line.split(/\s+/).includes(secondary.ip)),
       );
       const check = await node.plugin(
@@ -318,7 +299,7 @@ describe.skipIf(!support.ok)('aws-cni on a node in network namespaces', () => {
       );
       chmodSync(join(bin, 'ip'), 0o755);
 
-      const before = await podHostState(node);
+      const before = await node.podHostState();
       const ref = await node.newPod('doomed');
       const failed = await node.plugin('ADD', ref, node.netconf(), {
         path: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin'}`,
@@ -330,10 +311,10 @@ describe.skipIf(!support.ok)('aws-cni on a node in network namespaces', () => {
       const veth = podVethName('eni', 'default', 'doomed');
       expect(await node.ip('link', 'show')).not.toContain(veth);
       expect(await lab.ip(ref.nsName, 'link', 'show').then((r) => r.stdout)).not.toContain('eth0');
-      expect(await podHostState(node)).toEqual(before);
+      expect(await node.podHostState()).toEqual(before);
       // The address went back to ipamd (DelNetwork, reason SetupNSFailed) before the ADD failed.
       expect((await node.assigned()).has('default/doomed')).toBe(false);
-      expect(checkpointed(node).has(ref.containerId)).toBe(false);
+      expect(node.checkpointed().has(ref.containerId)).toBe(false);
       const daemon = node.node.daemons.at(-1)!;
       await waitFor('the give-back in the daemon log', () =>
         daemon.logLines().find((line) => line.reason === 'SetupNSFailed'),

@@ -37,6 +37,14 @@ const SETPRIV = '/usr/bin/setpriv';
 const START_DEADLINE_MS = 45_000;
 const EXIT_DEADLINE_MS = 20_000;
 
+/**
+ * `command` run through `setpriv --pdeathsig KILL` where setpriv exists: it execs, so the pid
+ * stays the command's, and the kernel SIGKILLs it if this test process dies without cleaning up.
+ */
+export function diesWithThisProcess(command: readonly string[]): string[] {
+  return existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', ...command] : [...command];
+}
+
 // ---- polling ----------------------------------------------------------------------------------
 
 /**
@@ -261,9 +269,7 @@ export class DaemonProcess {
     // Through setpriv (it execs, so the pid stays the daemon's) the kernel SIGKILLs the daemon
     // if this test process dies without cleaning up (e.g. a worker killed on timeout).
     const inNamespace = netns ? ['ip', 'netns', 'exec', netns] : [];
-    const command = existsSync(SETPRIV)
-      ? [SETPRIV, '--pdeathsig', 'KILL', ...inNamespace, process.execPath, BIN, 'run']
-      : [...inNamespace, process.execPath, BIN, 'run'];
+    const command = diesWithThisProcess([...inNamespace, process.execPath, BIN, 'run']);
     this.child = spawn(command[0]!, command.slice(1), {
       cwd: REPO,
       env,

@@ -27,10 +27,20 @@ export interface TcpServer {
   stop(): void;
 }
 
+/**
+ * The command prefix that runs a program in `ns`: a name under /var/run/netns (`ip netns exec`),
+ * or a path to a namespace file such as /proc/<pid>/ns/net (`nsenter --net`), for namespaces a
+ * container runtime made and did not name.
+ */
+function inNetns(ns: string): string[] {
+  return ns.startsWith('/') ? ['nsenter', `--net=${ns}`] : ['ip', 'netns', 'exec', ns];
+}
+
 export function startServer(ns: string, host: string, port: number): Promise<TcpServer> {
+  const [command, ...prefix] = inNetns(ns);
   const child: ChildProcess = spawn(
-    'ip',
-    ['netns', 'exec', ns, process.execPath, '-e', SERVER, host, String(port)],
+    command!,
+    [...prefix, process.execPath, '-e', SERVER, host, String(port)],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -64,13 +74,12 @@ export function connectFrom(
   port: number,
   localAddress?: string,
 ): Promise<string> {
+  const [command, ...prefix] = inNetns(ns);
   return new Promise((resolve, reject) => {
     execFile(
-      'ip',
+      command!,
       [
-        'netns',
-        'exec',
-        ns,
+        ...prefix,
         process.execPath,
         '-e',
         CLIENT,
