@@ -335,6 +335,17 @@ export class DaemonProcess {
     return this.logLines().find((line) => line.msg === msg);
   }
 
+  /**
+   * The first line with this message, waiting for it: the daemon writes its log asynchronously,
+   * so a line about something that just happened may land a moment after the effect is visible.
+   */
+  waitForLog(msg: string | ((msg: string) => boolean)): Promise<Record<string, unknown>> {
+    const matches = typeof msg === 'string' ? (m: string) => m === msg : msg;
+    return waitFor(`the log line ${typeof msg === 'string' ? JSON.stringify(msg) : ''}`, () =>
+      this.logLines().find((line) => matches(String(line.msg))),
+    );
+  }
+
   /** Waits until "ipamd serving" is logged and the gRPC health check answers SERVING. */
   async ready(): Promise<this> {
     const serving = await waitFor(

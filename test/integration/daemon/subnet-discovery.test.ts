@@ -71,9 +71,9 @@ describe.concurrent('subnet discovery', () => {
       });
       for (let i = 0; i < 10; i++) ipOf(await daemon.client.addNetwork(addRequest(`pod-${i}`)));
       expect(await newEniSubnet(node)).toBe(second);
-      expect(daemon.findLog('creating an ENI failed, trying the next subnet')).toMatchObject({
-        subnetId: first,
-      });
+      expect(
+        await daemon.waitForLog('creating an ENI failed, trying the next subnet'),
+      ).toMatchObject({ subnetId: first });
       expect(
         daemon.findLog(
           'the subnet is out of addresses or /28 blocks; consider another subnet or a subnet CIDR reservation',
@@ -99,6 +99,7 @@ describe.concurrent('subnet discovery', () => {
       const cidrs = (await node.ec2Cidrs()).get(node.instance.primaryEniId) ?? [];
       expect(cidrs.filter((c) => c.endsWith('/28'))).toHaveLength(1);
       expect(cidrs.filter((c) => c.endsWith('/32')).length).toBeGreaterThanOrEqual(1);
+      await daemon.waitForLog((msg) => msg.startsWith('no /28 prefix left in any subnet'));
       const fallback = daemon
         .logLines()
         .filter((l) => String(l.msg).startsWith('no /28 prefix left in any subnet'));
@@ -122,7 +123,7 @@ describe.concurrent('subnet discovery', () => {
       for (let i = 0; i < 10; i++) ipOf(await daemon.client.addNetwork(addRequest(`pod-${i}`)));
       expect(await newEniSubnet(node)).toBe(node.instance.subnetId);
       expect(
-        daemon.findLog('DescribeSubnets failed; falling back to the primary subnet'),
+        await daemon.waitForLog('DescribeSubnets failed; falling back to the primary subnet'),
       ).toMatchObject({
         level: 'warn',
       });

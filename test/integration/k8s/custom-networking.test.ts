@@ -159,7 +159,7 @@ describe.concurrent('custom networking (ENIConfig)', () => {
       const reason =
         'eniconfig: eniconfig is not available: no ENIConfig named "blue" (chosen by the node\'s label k8s.amazonaws.com/eniConfig)';
       expect(
-        daemon.findLog(
+        await daemon.waitForLog(
           `custom networking: no pod addresses from new ENIs until this is fixed: ${reason}`,
         ),
       ).toMatchObject({ level: 'warn', state: 'missing' });

@@ -42,7 +42,7 @@ describe.concurrent('the Kubernetes API beside the pool', () => {
           ? true
           : undefined,
       );
-      expect(daemon.findLog('max pods changed')).toMatchObject({ from: 110, to: 58 });
+      expect(await daemon.waitForLog('max pods changed')).toMatchObject({ from: 110, to: 58 });
     });
   }, 60_000);
 
