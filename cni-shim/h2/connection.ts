@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import {
   dataOf,
   type Goaway,
@@ -42,7 +42,7 @@ import { ReceiveWindow } from './receive-window.ts';
 import type { ClientStream, StreamAbort, StreamEvents } from './stream-events.ts';
 
 /**
- * One HTTP/2 connection from a client over a Unix socket (RFC 9113), for the few request streams
+ * One HTTP/2 connection from a client over a socket (RFC 9113), for the few request streams
  * of one plugin run: the preface and our SETTINGS go out with the first request in one write,
  * without waiting for the server's SETTINGS (§3.4 allows it). Server push is off; every protocol
  * error is a connection error: GOAWAY, then the streams end with the reason.
@@ -81,8 +81,9 @@ export class Http2ClientConnection {
   /** Frames to send, gathered while a chunk of input is handled, so they leave in one write. */
   private outbox: Uint8Array[] | undefined;
 
-  constructor(socketPath: string) {
-    this.socket = connect(socketPath);
+  /** `socket` was just created and is connecting; writes wait in it until it has. */
+  constructor(socket: Socket) {
+    this.socket = socket;
     this.socket.on('connect', () => {
       this.connected = true;
     });

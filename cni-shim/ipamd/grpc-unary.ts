@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { frameMessage } from '../../src/wire/framing.ts';
 import { GRPC_STATUS } from '../../src/wire/grpc-status.ts';
 import type { MessageInit } from '../../src/wire/message-codec.ts';
@@ -14,9 +15,17 @@ import { UnaryResponse } from './unary-response.ts';
  * the plugin starts once per pod, and a gRPC library would cost it ~100 ms each time, node:http2
  * alone 16–27 ms. One connection, opened at the first call, serves the calls of one run.
  */
+
+/** node:net (and the streams under it) takes ~4 ms to load in a fresh process: VERSION never pays. */
+let net: Promise<typeof import('node:net')> | undefined;
+const loadNet = () => {
+  net ??= import('node:net');
+  return net;
+};
 export class GrpcUnixChannel implements UnaryChannel {
   private readonly socketPath: string;
   private current: Http2ClientConnection | undefined;
+  private closed = false;
   /** Every connection opened; one the server sent away finishes its calls before it closes. */
   private readonly connections: Http2ClientConnection[] = [];
 
@@ -65,28 +74,38 @@ export class GrpcUnixChannel implements UnaryChannel {
         }, deadlineMs);
       }
       const response = new UnaryResponse(method as WireMethod<unknown, Res>, this.socketPath);
-      stream = this.connection().request(requestHeaders(method.path), body, {
-        headers: (fields, endStream) => {
-          response.headers(fields);
-          if (endStream) settle(response.outcome());
-        },
-        data: (bytes, endStream) => {
-          response.data(bytes);
-          if (endStream) settle(response.outcome());
-        },
-        aborted: (reason) => settle({ ...abortFailure(this.socketPath, reason), reply: undefined }),
+      loadNet().then(({ connect }) => {
+        if (settled) return;
+        if (this.closed) {
+          settle({ ...abortFailure(this.socketPath, { kind: 'closed' }), reply: undefined });
+          return;
+        }
+        stream = this.connection(connect).request(requestHeaders(method.path), body, {
+          headers: (fields, endStream) => {
+            response.headers(fields);
+            if (endStream) settle(response.outcome());
+          },
+          data: (bytes, endStream) => {
+            response.data(bytes);
+            if (endStream) settle(response.outcome());
+          },
+          aborted: (reason) =>
+            settle({ ...abortFailure(this.socketPath, reason), reply: undefined }),
+        });
       });
     });
   }
 
+  /** Ends every call still waiting (UNAVAILABLE) and every connection; later calls fail alike. */
   close(): void {
+    this.closed = true;
     for (const connection of this.connections.splice(0)) connection.close();
     this.current = undefined;
   }
 
-  private connection(): Http2ClientConnection {
+  private connection(connect: (path: string) => Socket): Http2ClientConnection {
     if (!this.current?.usable) {
-      this.current = new Http2ClientConnection(this.socketPath);
+      this.current = new Http2ClientConnection(connect(this.socketPath));
       this.connections.push(this.current);
     }
     return this.current;

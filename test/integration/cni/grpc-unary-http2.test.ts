@@ -276,6 +276,27 @@ describe('streams and connections that end early', () => {
   });
 });
 
+describe('calls that never reach a server', () => {
+  it('a call after close(): UNAVAILABLE, and no connection is opened', async () => {
+    channel.close();
+    expect(await channel.call(ECHO, { text: '' })).toEqual({
+      status: GRPC_STATUS.UNAVAILABLE,
+      message: `the channel to ${socketPath} was closed`,
+      reply: undefined,
+    });
+    expect(sessionsOpened()).toBe(0);
+  });
+
+  it('a request that does not encode: INTERNAL naming the field, and nothing is sent', async () => {
+    expect(await channel.call(ECHO, { text: 5 as never })).toEqual({
+      status: GRPC_STATUS.INTERNAL,
+      message: 'test.Text.text: expected a string, got number 5',
+      reply: undefined,
+    });
+    expect(sessionsOpened()).toBe(0);
+  });
+});
+
 describe('answers that are HTTP but not gRPC', () => {
   it('HTTP 404 without a grpc-status: UNIMPLEMENTED', async () => {
     const method = textMethod('NotFound');
