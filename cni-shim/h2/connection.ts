@@ -27,6 +27,7 @@ import { HeaderBlockEncoder } from './hpack/header-block-encoder.ts';
 import type { HeaderField } from './hpack/header-field.ts';
 import { HpackError } from './hpack/hpack-error.ts';
 import { Http2Error } from './http2-error.ts';
+import { grownWindow, PeerSettings } from './peer-settings.ts';
 import {
   DEFAULT_HEADER_TABLE_SIZE,
   DEFAULT_MAX_FRAME_SIZE,
@@ -34,7 +35,6 @@ import {
   ERROR_CODE,
   FLAG,
   FRAME,
-  LARGEST_MAX_FRAME_SIZE,
   LARGEST_WINDOW,
   SETTING,
 } from './protocol-codes.ts';
@@ -69,8 +69,7 @@ export class Http2ClientConnection {
   private readonly streams = new Map<number, OpenStream>();
   private readonly receiveWindow = new ReceiveWindow(RECEIVE_WINDOW);
   private sendWindow = DEFAULT_WINDOW;
-  private peerInitialWindow = DEFAULT_WINDOW;
-  private peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+  private readonly peer = new PeerSettings();
   private nextStreamId = 1;
   private connected = false;
   private sawSettings = false;
@@ -118,12 +117,12 @@ export class Http2ClientConnection {
       id,
       events,
       receiveWindow: new ReceiveWindow(RECEIVE_WINDOW),
-      sendWindow: this.peerInitialWindow,
+      sendWindow: this.peer.initialWindow,
       unsent: body,
     };
     this.streams.set(id, stream);
     const block = this.encoder.encode(fields);
-    this.send(...headerBlockFrames(id, block, body.length === 0, this.peerMaxFrameSize));
+    this.send(...headerBlockFrames(id, block, body.length === 0, this.peer.maxFrameSize));
     this.sendData(stream);
     return { cancel: () => this.cancel(id) };
   }
@@ -262,49 +261,28 @@ export class Http2ClientConnection {
 
   private onWindowUpdate(streamId: number, increment: number): void {
     if (streamId === 0) {
-      this.sendWindow = grown(this.sendWindow, increment, 'the connection');
+      this.sendWindow = grownWindow(this.sendWindow, increment, 'the connection');
     } else {
       const stream = this.openStream(streamId);
       if (!stream) return;
-      stream.sendWindow = grown(stream.sendWindow, increment, `stream ${streamId}`);
+      stream.sendWindow = grownWindow(stream.sendWindow, increment, `stream ${streamId}`);
     }
     for (const stream of this.streams.values()) this.sendData(stream);
   }
 
   private applySettings(settings: readonly [number, number][]): void {
-    for (const [id, value] of settings) {
-      if (id === SETTING.HEADER_TABLE_SIZE) {
-        this.encoder.setPeerLimit(value);
-      } else if (id === SETTING.ENABLE_PUSH && value > 1) {
-        throw new Http2Error(ERROR_CODE.PROTOCOL_ERROR, `SETTINGS_ENABLE_PUSH of ${value}`);
-      } else if (id === SETTING.INITIAL_WINDOW_SIZE) {
-        if (value > LARGEST_WINDOW) {
-          throw new Http2Error(
-            ERROR_CODE.FLOW_CONTROL_ERROR,
-            `SETTINGS_INITIAL_WINDOW_SIZE of ${value}`,
-          );
-        }
-        // A new initial size moves every open stream's window by the difference (§6.9.2).
-        const delta = value - this.peerInitialWindow;
-        this.peerInitialWindow = value;
-        for (const stream of this.streams.values()) {
-          stream.sendWindow = grown(stream.sendWindow, delta, `stream ${stream.id}`);
-        }
-      } else if (id === SETTING.MAX_FRAME_SIZE) {
-        if (value < DEFAULT_MAX_FRAME_SIZE || value > LARGEST_MAX_FRAME_SIZE) {
-          throw new Http2Error(ERROR_CODE.PROTOCOL_ERROR, `SETTINGS_MAX_FRAME_SIZE of ${value}`);
-        }
-        this.peerMaxFrameSize = value;
-      }
-      // MAX_CONCURRENT_STREAMS and MAX_HEADER_LIST_SIZE: our few small requests fit any server.
+    const change = this.peer.apply(settings);
+    for (const size of change.headerTableSizes) this.encoder.setPeerLimit(size);
+    for (const stream of this.streams.values()) {
+      stream.sendWindow = grownWindow(stream.sendWindow, change.windowDelta, `stream ${stream.id}`);
+      this.sendData(stream);
     }
-    for (const stream of this.streams.values()) this.sendData(stream);
   }
 
   /** Sends as much of the request body as both of the server's windows allow. */
   private sendData(stream: OpenStream): void {
     while (stream.unsent.length > 0) {
-      const room = Math.min(stream.sendWindow, this.sendWindow, this.peerMaxFrameSize);
+      const room = Math.min(stream.sendWindow, this.sendWindow, this.peer.maxFrameSize);
       if (room <= 0) return;
       const chunk = stream.unsent.subarray(0, room);
       stream.unsent = stream.unsent.subarray(chunk.length);
@@ -362,16 +340,4 @@ export class Http2ClientConnection {
       this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
     }
   }
-}
-
-/** A send window after a WINDOW_UPDATE or a settings change; above 2^31 - 1 is an error (§6.9.1). */
-function grown(window: number, increment: number, where: string): number {
-  const next = window + increment;
-  if (next > LARGEST_WINDOW) {
-    throw new Http2Error(
-      ERROR_CODE.FLOW_CONTROL_ERROR,
-      `the send window of ${where} would grow to ${next}, above ${LARGEST_WINDOW}`,
-    );
-  }
-  return next;
 }

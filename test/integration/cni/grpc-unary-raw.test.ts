@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { settingsFrame } from '../../../cni-shim/h2/frame-writer.ts';
 import { HeaderBlockEncoder } from '../../../cni-shim/h2/hpack/header-block-encoder.ts';
-import { ERROR_CODE, FLAG, FRAME } from '../../../cni-shim/h2/protocol-codes.ts';
+import { ERROR_CODE, FLAG, FRAME, SETTING } from '../../../cni-shim/h2/protocol-codes.ts';
 import { GrpcUnixChannel } from '../../../cni-shim/ipamd/grpc-unary.ts';
 import { frameMessage } from '../../../src/wire/framing.ts';
 import { GRPC_STATUS } from '../../../src/wire/grpc-status.ts';
@@ -201,6 +202,17 @@ describe('malformed frames: INTERNAL, and our GOAWAY with the error code', () =>
       'a WINDOW_UPDATE of 0',
       (id: number) => encodeFrame(FRAME.WINDOW_UPDATE, 0, id, new Uint8Array(4)),
       'PROTOCOL_ERROR: a WINDOW_UPDATE of 0 on stream 1',
+    ],
+    [
+      'SETTINGS_MAX_FRAME_SIZE below 16384',
+      () => settingsFrame([[SETTING.MAX_FRAME_SIZE, 100]]),
+      'PROTOCOL_ERROR: SETTINGS_MAX_FRAME_SIZE of 100',
+    ],
+    [
+      // 65,535 less the request's 5 octets, plus 2^31 - 1.
+      'a WINDOW_UPDATE past 2^31 - 1',
+      () => encodeFrame(FRAME.WINDOW_UPDATE, 0, 0, Uint8Array.of(0x7f, 0xff, 0xff, 0xff)),
+      'FLOW_CONTROL_ERROR: the send window of the connection would grow to 2147549177, above 2147483647',
     ],
     [
       'a PING of 7 octets',
