@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,10 @@ import { median } from './allocator.ts';
  *   over its Unix socket), with `ip` and `nsenter` replaced by no-op scripts on PATH: the plugin's
  *   own cost — start-up, protocol, the RPC, the ip processes it starts — without the kernel's
  *   work, which is the same for every plugin.
+ * - STATUS (CNI 1.1): one health check in a fresh process — load the plugin, connect to the
+ *   daemon's socket, one unary call — the gRPC client's cold cost with the least else around it.
+ * `CNI_STARTUP_BASELINE=<checkout>` adds ADD, DEL and STATUS through another build's launcher (a
+ * checkout of another commit with its bundle built: `npm run bundle` there) in the same rounds.
  * Every round runs each variant once, in the same order; medians and p90 over the rounds.
  */
 
@@ -90,7 +95,21 @@ function cniEnv(path: string, command: string, pod: number): Record<string, stri
   };
 }
 
+/** Another build's launcher, from CNI_STARTUP_BASELINE, or undefined. */
+function baselineLauncher(): string | undefined {
+  const baseline = process.env.CNI_STARTUP_BASELINE;
+  if (!baseline) return undefined;
+  const launcher = join(baseline, 'dist/aws-cni');
+  if (!existsSync(launcher)) {
+    throw new Error(
+      `CNI_STARTUP_BASELINE=${baseline} has no dist/aws-cni: run \`npm run bundle\` there`,
+    );
+  }
+  return launcher;
+}
+
 export async function run(): Promise<unknown> {
+  const baseline = baselineLauncher();
   await bundleAll(REPO);
   const region = await startSimulatedRegion({ latency: 'none' });
   const dir = await mkdtemp(join(tmpdir(), 'vpc-ipamd-cni-bench-'));
@@ -140,6 +159,8 @@ export async function run(): Promise<unknown> {
       stdin: '',
     };
     const versionEnv = { PATH: cleanPath, CNI_COMMAND: 'VERSION' };
+    const statusEnv = { PATH: cleanPath, CNI_COMMAND: 'STATUS', CNI_PATH: '/opt/cni/bin' };
+    const statusConf = JSON.stringify({ ...JSON.parse(netconf), cniVersion: '1.1.0' });
     const samples: Record<string, number[]> = {
       'node -e 0': [],
       'VERSION, launcher': [],
@@ -148,6 +169,15 @@ export async function run(): Promise<unknown> {
       DEL: [],
       'ADD+DEL': [],
       '2 x node -e 0': [],
+      STATUS: [],
+      ...(baseline
+        ? {
+            'ADD, baseline': [],
+            'DEL, baseline': [],
+            'ADD+DEL, baseline': [],
+            'STATUS, baseline': [],
+          }
+        : {}),
     };
     // One untimed round first: the page cache and the daemon's first-call paths warm up.
     for (let round = -1; round < ROUNDS; round++) {
@@ -173,6 +203,30 @@ export async function run(): Promise<unknown> {
         stdin: netconf,
       });
       const b2 = await timed(bare);
+      const status = await timed({
+        command: LAUNCHER,
+        args: [],
+        env: statusEnv,
+        stdin: statusConf,
+      });
+      // The baseline's pods are other pods: each build adds and deletes its own.
+      const old = baseline
+        ? {
+            add: await timed({
+              command: baseline,
+              args: [],
+              env: cniEnv(pluginPath, 'ADD', 1000 + pod),
+              stdin: netconf,
+            }),
+            del: await timed({
+              command: baseline,
+              args: [],
+              env: cniEnv(pluginPath, 'DEL', 1000 + pod),
+              stdin: netconf,
+            }),
+            status: await timed({ command: baseline, args: [], env: statusEnv, stdin: statusConf }),
+          }
+        : undefined;
       if (round < 0) continue;
       samples['node -e 0']!.push(b1, b2);
       samples['VERSION, launcher']!.push(vl);
@@ -181,6 +235,13 @@ export async function run(): Promise<unknown> {
       samples.DEL!.push(del);
       samples['ADD+DEL']!.push(add + del);
       samples['2 x node -e 0']!.push(b1 + b2);
+      samples.STATUS!.push(status);
+      if (old) {
+        samples['ADD, baseline']!.push(old.add);
+        samples['DEL, baseline']!.push(old.del);
+        samples['ADD+DEL, baseline']!.push(old.add + old.del);
+        samples['STATUS, baseline']!.push(old.status);
+      }
     }
 
     const bareMedian = median(samples['node -e 0']!);
@@ -202,7 +263,20 @@ export async function run(): Promise<unknown> {
     process.stdout.write(
       `  ADD+DEL over two bare node starts (the same number of processes): ${roundTrip.toFixed(2)}\n`,
     );
-    return { rounds: ROUNDS, stats, addDelOverTwoBare: roundTrip };
+    const baselineRoundTrip = baseline
+      ? median(samples['ADD+DEL, baseline']!) / median(samples['2 x node -e 0']!)
+      : undefined;
+    if (baselineRoundTrip !== undefined) {
+      process.stdout.write(
+        `  the baseline's ADD+DEL over two bare node starts: ${baselineRoundTrip.toFixed(2)}\n`,
+      );
+    }
+    return {
+      rounds: ROUNDS,
+      stats,
+      addDelOverTwoBare: roundTrip,
+      ...(baseline ? { baseline, baselineAddDelOverTwoBare: baselineRoundTrip } : {}),
+    };
   } finally {
     await daemon?.stop();
     await region.close();

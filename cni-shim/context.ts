@@ -1,4 +1,4 @@
-import type { UnaryChannel } from './ipamd/grpc-unary.ts';
+import type { UnaryChannel } from './ipamd/unary-channel.ts';
 import type { PluginLog } from './log.ts';
 import type { IpRunner } from './network/ip-runner.ts';
 import type { PodArgs } from './protocol/cni-args.ts';

@@ -1,6 +1,7 @@
 import { VERSION } from '../src/version.ts';
 import type { CommandOutput, PluginContext } from './context.ts';
-import { GrpcUnixChannel, type UnaryChannel } from './ipamd/grpc-unary.ts';
+import { GrpcUnixChannel } from './ipamd/grpc-unary.ts';
+import type { UnaryChannel } from './ipamd/unary-channel.ts';
 import { PluginLog } from './log.ts';
 import { type IpRunner, systemIpRunner } from './network/ip-runner.ts';
 import { parseCniArgs } from './protocol/cni-args.ts';

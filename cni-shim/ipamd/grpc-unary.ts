@@ -1,36 +1,33 @@
-import type { ClientHttp2Session, IncomingHttpHeaders } from 'node:http2';
-import { FrameReader, frameMessage } from '../../src/wire/framing.ts';
-import { decodeGrpcMessage, GRPC_STATUS } from '../../src/wire/grpc-status.ts';
+import type { Socket } from 'node:net';
+import { frameMessage } from '../../src/wire/framing.ts';
+import { GRPC_STATUS } from '../../src/wire/grpc-status.ts';
 import type { MessageInit } from '../../src/wire/message-codec.ts';
 import type { WireMethod } from '../../src/wire/methods.ts';
+import { Http2ClientConnection } from '../h2/connection.ts';
+import type { HeaderField } from '../h2/hpack/header-field.ts';
+import type { ClientStream } from '../h2/stream-events.ts';
+import { abortFailure } from './call-failures.ts';
+import type { UnaryChannel, UnaryOutcome } from './unary-channel.ts';
+import { UnaryResponse } from './unary-response.ts';
 
 /**
- * A unary gRPC call over node:http2 on a Unix socket, built on src/wire alone: the plugin starts
- * once per pod, and loading a gRPC library would cost it ~100 ms each time. node:http2 itself is
- * loaded only when a call is made (VERSION never pays for it).
+ * Unary gRPC calls over our own HTTP/2 client (cni-shim/h2) on a Unix socket, built on src/wire:
+ * the plugin starts once per pod, and a gRPC library would cost it ~100 ms each time, node:http2
+ * alone 16–27 ms. One connection, opened at the first call, serves the calls of one run.
  */
 
-export interface UnaryOutcome<Res> {
-  /** grpc-status: 0 is OK. Connection failures are UNAVAILABLE, a deadline DEADLINE_EXCEEDED. */
-  readonly status: number;
-  readonly message: string;
-  readonly reply: Res | undefined;
-}
-
-/** Unary calls to one gRPC server; the plugin's commands see only this. */
-export interface UnaryChannel {
-  call<Req, Res>(
-    method: WireMethod<Req, Res>,
-    request: MessageInit<Req>,
-    deadlineMs?: number,
-  ): Promise<UnaryOutcome<Res>>;
-  close(): void;
-}
-
-/** One HTTP/2 connection to one socket, for the few calls of one plugin invocation. */
+/** node:net (and the streams under it) takes ~4 ms to load in a fresh process: VERSION never pays. */
+let net: Promise<typeof import('node:net')> | undefined;
+const loadNet = () => {
+  net ??= import('node:net');
+  return net;
+};
 export class GrpcUnixChannel implements UnaryChannel {
   private readonly socketPath: string;
-  private session: Promise<ClientHttp2Session> | undefined;
+  private current: Http2ClientConnection | undefined;
+  private closed = false;
+  /** Every connection opened; one the server sent away finishes its calls before it closes. */
+  private readonly connections: Http2ClientConnection[] = [];
 
   constructor(socketPath: string) {
     this.socketPath = socketPath;
@@ -40,137 +37,89 @@ export class GrpcUnixChannel implements UnaryChannel {
    * Calls `method`. Never rejects: every failure is an outcome with a status, as a gRPC client's
    * would be. `deadlineMs` bounds the whole call, connecting included.
    */
-  async call<Req, Res>(
+  call<Req, Res>(
     method: WireMethod<Req, Res>,
     request: MessageInit<Req>,
     deadlineMs?: number,
   ): Promise<UnaryOutcome<Res>> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline =
-      deadlineMs === undefined
-        ? undefined
-        : new Promise<UnaryOutcome<Res>>((resolve) => {
-            timer = setTimeout(
-              () =>
-                resolve({
-                  status: GRPC_STATUS.DEADLINE_EXCEEDED,
-                  message: `no answer from ${this.socketPath} within ${deadlineMs} ms`,
-                  reply: undefined,
-                }),
-              deadlineMs,
-            );
-          });
-    try {
-      const attempt = this.attempt(method, request);
-      return await (deadline ? Promise.race([attempt, deadline]) : attempt);
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
-  }
-
-  close(): void {
-    const session = this.session;
-    this.session = undefined;
-    session?.then((s) => s.destroy()).catch(() => undefined);
-  }
-
-  private connect(): Promise<ClientHttp2Session> {
-    this.session ??= (async () => {
-      const [http2, net] = await Promise.all([import('node:http2'), import('node:net')]);
-      return new Promise<ClientHttp2Session>((resolve, reject) => {
-        const session = http2.connect('http://localhost', {
-          createConnection: () => net.connect(this.socketPath),
-        });
-        session.once('connect', () => resolve(session));
-        session.once('error', reject);
-      });
-    })();
-    return this.session;
-  }
-
-  private async attempt<Req, Res>(
-    method: WireMethod<Req, Res>,
-    request: MessageInit<Req>,
-  ): Promise<UnaryOutcome<Res>> {
-    let session: ClientHttp2Session;
-    try {
-      session = await this.connect();
-    } catch (error) {
-      this.session = undefined;
-      return unavailable(this.socketPath, error);
-    }
     return new Promise((resolve) => {
-      const stream = session.request({
-        ':method': 'POST',
-        ':path': method.path,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      });
-      const frames = new FrameReader();
-      const messages: Uint8Array[] = [];
-      let status: number | undefined;
-      let message = '';
-      let failure: string | undefined;
-      const readStatus = (headers: IncomingHttpHeaders) => {
-        if (headers['grpc-status'] !== undefined) {
-          status = Number(headers['grpc-status']);
-          message = decodeGrpcMessage(String(headers['grpc-message'] ?? ''));
-        }
+      let body: Uint8Array;
+      try {
+        body = frameMessage(method.request.encode(request));
+      } catch (error) {
+        resolve({
+          status: GRPC_STATUS.INTERNAL,
+          message: (error as Error).message,
+          reply: undefined,
+        });
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      let stream: ClientStream | undefined;
+      let settled = false;
+      const settle = (outcome: UnaryOutcome<Res>) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        resolve(outcome);
       };
-      // A trailers-only answer (an error) carries its status in the response headers.
-      stream.on('response', readStatus);
-      stream.on('trailers', readStatus);
-      stream.on('data', (chunk: Buffer) => {
-        try {
-          messages.push(...frames.push(chunk));
-        } catch (error) {
-          failure = (error as Error).message;
-        }
-      });
-      stream.on('error', (error) => {
-        failure ??= error.message;
-      });
-      stream.on('close', () => {
-        if (failure === undefined && status === undefined) {
-          failure = 'the stream ended without a grpc-status';
-        }
-        if (failure !== undefined) {
-          resolve({ status: GRPC_STATUS.UNAVAILABLE, message: failure, reply: undefined });
-          return;
-        }
-        if (status !== GRPC_STATUS.OK) {
-          resolve({ status: status ?? GRPC_STATUS.UNKNOWN, message, reply: undefined });
-          return;
-        }
-        try {
-          frames.end();
-          const [first] = messages;
-          if (!first) throw new Error(`${method.path}: an OK answer without a message`);
-          resolve({ status, message, reply: method.response.decode(first) });
-        } catch (error) {
-          resolve({
-            status: GRPC_STATUS.INTERNAL,
-            message: (error as Error).message,
+      if (deadlineMs !== undefined) {
+        timer = setTimeout(() => {
+          stream?.cancel();
+          settle({
+            status: GRPC_STATUS.DEADLINE_EXCEEDED,
+            message: `no answer from ${this.socketPath} within ${deadlineMs} ms`,
             reply: undefined,
           });
+        }, deadlineMs);
+      }
+      const response = new UnaryResponse(method as WireMethod<unknown, Res>, this.socketPath);
+      loadNet().then(({ connect }) => {
+        if (settled) return;
+        if (this.closed) {
+          settle({ ...abortFailure(this.socketPath, { kind: 'closed' }), reply: undefined });
+          return;
         }
+        stream = this.connection(connect).request(requestHeaders(method.path), body, {
+          headers: (fields, endStream) => {
+            response.headers(fields);
+            if (endStream) settle(response.outcome());
+          },
+          data: (bytes, endStream) => {
+            response.data(bytes);
+            if (endStream) settle(response.outcome());
+          },
+          aborted: (reason) =>
+            settle({ ...abortFailure(this.socketPath, reason), reply: undefined }),
+        });
       });
-      stream.end(frameMessage(method.request.encode(request)));
     });
+  }
+
+  /** Ends every call still waiting (UNAVAILABLE) and every connection; later calls fail alike. */
+  close(): void {
+    this.closed = true;
+    for (const connection of this.connections.splice(0)) connection.close();
+    this.current = undefined;
+  }
+
+  private connection(connect: (path: string) => Socket): Http2ClientConnection {
+    if (!this.current?.usable) {
+      this.current = new Http2ClientConnection(connect(this.socketPath));
+      this.connections.push(this.current);
+    }
+    return this.current;
   }
 }
 
-function unavailable<Res>(socketPath: string, error: unknown): UnaryOutcome<Res> {
-  const code = (error as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOENT'
-      ? 'no such socket'
-      : code === 'ECONNREFUSED'
-        ? 'connection refused'
-        : (error as Error).message;
-  return {
-    status: GRPC_STATUS.UNAVAILABLE,
-    message: `cannot connect to ${socketPath}: ${why}`,
-    reply: undefined,
-  };
+/** What a gRPC server expects of a request (the gRPC over HTTP/2 protocol document, "Requests"). */
+function requestHeaders(path: string): HeaderField[] {
+  return [
+    [':method', 'POST'],
+    [':scheme', 'http'],
+    [':path', path],
+    [':authority', 'localhost'],
+    ['content-type', 'application/grpc'],
+    ['te', 'trailers'],
+  ];
 }

@@ -103,6 +103,30 @@ describe('the CLI bundle', () => {
   });
 });
 
+describe('the CNI plugin bundle', () => {
+  const CNI = BUNDLES.find((spec) => spec.name === 'cni')!;
+  let dist: string;
+  let metafile: Metafile;
+
+  beforeAll(async () => {
+    dist = mkdtempSync(join(tmpdir(), 'vpc-ipamd-dist-cni-'));
+    ({ metafile } = await bundle(CNI, REPO, dist));
+  }, 60_000);
+  afterAll(() => rmSync(dist, { recursive: true, force: true }));
+
+  it('never loads node:http2 (16–27 ms of every pod start): its gRPC client speaks HTTP/2 itself', () => {
+    const text = readFileSync(join(dist, 'cni', 'aws-cni.cjs'), 'utf8');
+    expect(text).toContain('PRI * HTTP/2.0');
+    expect(text).not.toMatch(/require\(["'](node:)?http2["']\)/);
+    expect(text).not.toMatch(/["'](node:)?http2["']/);
+    const externals = Object.values(metafile.outputs).flatMap((out) =>
+      out.imports.filter((i) => i.external).map((i) => i.path),
+    );
+    expect(externals).toContain('node:net');
+    expect(externals.filter((path) => path.includes('http2'))).toEqual([]);
+  });
+});
+
 describe('bundling a small project', () => {
   let project: string;
 

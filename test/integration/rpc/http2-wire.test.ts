@@ -14,8 +14,10 @@ import { CNI_BACKEND, HEALTH, type WireMethod } from '../../../src/wire/methods.
 import { isUnknownPodError, UNKNOWN_POD_ERROR } from '../../../src/wire/reference-errors.ts';
 
 /**
- * What the CNI plugin's lean client will do, with nothing but node:http2 and src/wire: method
- * paths, message codecs, gRPC framing and status trailers, against the daemon's grpc-js server.
+ * src/wire is enough to speak the daemon's gRPC without a gRPC library: a plain node:http2 client
+ * with its method paths, message codecs, gRPC framing and status trailers, against the daemon's
+ * grpc-js server. (The CNI plugin's own client, on its own HTTP/2, is tested in
+ * test/integration/cni/grpc-unary-*.test.ts.)
  */
 
 interface RawOutcome<Res> {

@@ -1,4 +1,4 @@
-import type { UnaryChannel, UnaryOutcome } from '../../../cni-shim/ipamd/grpc-unary.ts';
+import type { UnaryChannel, UnaryOutcome } from '../../../cni-shim/ipamd/unary-channel.ts';
 import type { BatchFailure, HostLink, IpRunner } from '../../../cni-shim/network/ip-runner.ts';
 import { type PluginIo, runPlugin } from '../../../cni-shim/plugin.ts';
 import { GRPC_STATUS } from '../../../src/wire/grpc-status.ts';
